@@ -1,0 +1,59 @@
+"""Transformers Playground: composes the tabs into one gr.Blocks app and launches it."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, before gradio loads
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+import gradio as gr  # noqa: E402
+
+import config  # noqa: E402
+from tabs import TABS  # noqa: E402
+
+INTRO = """# 🤗 Transformers Playground
+See, poke at and script what makes a transformer work: tokens, positions, attention, and every
+classic task. Each tab says what happens, which model runs it, and shows the code to do it yourself."""
+
+
+def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
+    """The whole app as gr.Blocks, with the queue configured; loads no model."""
+    if settings is not None:
+        config.use(settings)
+    settings = config.current()
+    with gr.Blocks(title="Transformers Playground") as demo:
+        gr.Markdown(INTRO)
+        for tab in TABS:
+            with gr.Tab(tab.TITLE):
+                tab.build()
+    # Bounded queue, and no REST route that skips it (api_open=False): the caps hold for everyone.
+    demo.queue(max_size=settings.queue_size, api_open=False, default_concurrency_limit=1)
+    return demo
+
+
+def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
+    """Launch with the security defaults in one place; `extra` is for tests (prevent_thread_lock)."""
+    return demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=settings.share,  # explicit: gradio turns share on by itself on SageMaker notebooks
+        root_path=settings.root_path or None,
+        show_error=False,  # our own gr.Error messages only; tracebacks stay in the log
+        max_file_size="5mb",
+        enable_monitoring=False,
+        allowed_paths=[],
+        **extra,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = config.load_settings(sys.argv[1:] if argv is None else argv)
+    launch(build_demo(settings), settings)
+
+
+if __name__ == "__main__":
+    main()
+else:  # `gradio app.py` and Hugging Face Spaces import the module and look for `demo`
+    demo = build_demo()

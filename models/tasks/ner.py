@@ -1,0 +1,41 @@
+"""Named entities: token classification with word pieces merged into entities."""
+
+from __future__ import annotations
+
+from models import limits, loader, validate
+from models.loader import ProgressCallback
+
+
+def extract(text: str, choice: str | None = None, on_progress: ProgressCallback | None = None) -> list[dict]:
+    """Entities as {entity_group, word, score, start, end}; start/end index the text as given."""
+    text = validate.text(text, "some text", limits.TEXT_CHARS)
+    pipe = loader.get("ner", choice, on_progress).pipeline("token-classification", aggregation_strategy="simple")
+    return [
+        {
+            "entity_group": entity["entity_group"],
+            "word": entity["word"],
+            "score": float(entity["score"]),
+            "start": int(entity["start"]),
+            "end": int(entity["end"]),
+        }
+        for entity in pipe(text)
+    ]
+
+
+def highlight(text: str, entities: list[dict]) -> dict:
+    """The value gr.HighlightedText takes: the original text with entity spans."""
+    return {
+        "text": text,
+        "entities": [{"entity": e["entity_group"], "start": e["start"], "end": e["end"]} for e in entities],
+    }
+
+
+def code(text: str, choice: str | None = None) -> str:
+    location = loader.resolve("ner", choice).location_for_code
+    return (
+        "from transformers import pipeline\n\n"
+        f"ner = pipeline(\"token-classification\", model={location!r}, aggregation_strategy=\"simple\")\n"
+        f"for entity in ner({text!r}):\n"
+        "    print(entity[\"entity_group\"], repr(entity[\"word\"]), round(float(entity[\"score\"]), 4),\n"
+        "          entity[\"start\"], entity[\"end\"])\n"
+    )

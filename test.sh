@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up (first time) and run the whole test suite offline: ./test.sh [pytest options]
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+scripts/install_browser.sh || echo "browser tests will be skipped: Chromium could not be installed"
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest "$@"

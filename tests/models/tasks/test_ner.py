@@ -1,0 +1,44 @@
+"""NER on the tiny model: spans index the original text; labels come from dslim's label map."""
+
+import pytest
+import torch
+
+from models import loader
+from models.errors import InputError
+from models.offline.tiny import NER_LABELS
+from models.tasks import ner
+
+TEXT = "Angela Merkel met Emmanuel Macron in Paris."
+
+
+def test_entities_are_spans_of_the_text(offline_pack):
+    entities = ner.extract(TEXT)
+    for entity in entities:
+        assert set(entity) == {"entity_group", "word", "score", "start", "end"}
+        assert 0 <= entity["start"] < entity["end"] <= len(TEXT)
+        assert TEXT[entity["start"]:entity["end"]].lower() == entity["word"].replace(" ##", "").replace("##", "")
+        assert entity["entity_group"] in {label[2:] for label in NER_LABELS if label != "O"}
+        assert 0.0 < entity["score"] <= 1.0
+
+
+def test_groups_agree_with_the_models_own_argmax(offline_pack):
+    loaded = loader.get("ner")
+    batch = loaded.tokenizer(TEXT, return_tensors="pt", return_offsets_mapping=True)
+    offsets = batch.pop("offset_mapping")[0]
+    with torch.inference_mode():
+        tags = loaded.model(**batch).logits[0].argmax(-1)  # (seq,)
+    tagged_starts = {int(offsets[i][0]) for i, tag in enumerate(tags.tolist())
+                     if NER_LABELS[tag] != "O" and offsets[i][1] > offsets[i][0]}
+    for entity in ner.extract(TEXT):
+        assert entity["start"] in tagged_starts
+
+
+def test_highlight_value_keeps_the_original_text(offline_pack):
+    entities = ner.extract(TEXT)
+    value = ner.highlight(TEXT, entities)
+    assert value["text"] == TEXT and len(value["entities"]) == len(entities)
+
+
+def test_empty_text_is_refused():
+    with pytest.raises(InputError, match="empty"):
+        ner.extract("  ")

@@ -1,0 +1,80 @@
+"""The app as users script it: endpoints pinned to API.md, round trips, errors, and a server that keeps serving."""
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from models import loader
+
+# api_name -> the parameter names in order (API.md), for this issue's tabs.
+PINNED = {
+    "/sentiment": ["text"],
+    "/ner": ["text"],
+    "/zero_shot": ["text", "labels", "multi_label"],
+    "/fill_mask": ["text", "top_k"],
+    "/generate": ["prompt", "max_new_tokens", "temperature", "top_k", "top_p", "do_sample",
+                  "num_return_sequences", "seed"],
+}
+
+
+def test_build_demo_loads_no_model(settings):
+    import app
+
+    loader.clear()
+    app.build_demo(settings)
+    assert loader.in_memory() == []
+
+
+def test_endpoints_and_their_leading_inputs_are_pinned(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for api_name, names in PINNED.items():
+        assert api_name in endpoints, api_name
+        params = [p["parameter_name"] for p in endpoints[api_name]["parameters"]]
+        assert params[: len(names)] == names, api_name
+        # Inputs after the listed ones are optional (the model choice): old scripts keep working.
+        assert all(p["parameter_has_default"] for p in endpoints[api_name]["parameters"][len(names):])
+
+
+def test_sentiment_round_trip(client):
+    result = client.predict("I loved every minute of it.", api_name="/sentiment")
+    assert result["label"] == "POSITIVE"
+    assert {c["label"] for c in result["confidences"]} == {"POSITIVE", "NEGATIVE"}
+
+
+def test_ner_round_trip(client):
+    text = "Angela Merkel visited Paris."
+    highlighted, entities = client.predict(text, api_name="/ner")
+    for entity in entities:
+        assert 0 <= entity["start"] < entity["end"] <= len(text)
+    assert "".join(part["token"] for part in highlighted) == text
+
+
+def test_zero_shot_round_trip(client):
+    result = client.predict("The striker scored twice.", "sport, cooking", False, api_name="/zero_shot")
+    assert result["label"] == "sport" and len(result["confidences"]) == 2
+
+
+def test_fill_mask_round_trip(client):
+    labels, candidates = client.predict("Paris is the [MASK] of France.", 4, api_name="/fill_mask")
+    assert len(candidates) == 4 and len(labels["confidences"]) <= 4
+    assert {"token_str", "score", "sequence"} <= set(candidates[0])
+
+
+def test_generate_streams_and_returns_all_sequences(client):
+    job = client.submit("Once upon a time", 30, 1.0, 50, 1.0, True, 3, 5, api_name="/generate")
+    first, every = job.result(timeout=120)
+    assert len(every) == 3 and first == every[0] and first.startswith("Once upon a time")
+    assert len(job.outputs()) >= 2  # partial results came before the final one
+
+
+@pytest.mark.parametrize("args, api_name, message", [
+    (("",), "/sentiment", "empty"),
+    (("x" * 5001,), "/ner", "limit is 5,000"),
+    (("A text.", " , "), "/zero_shot", "at least one candidate label"),
+    (("No mask here.",), "/fill_mask", r"\[MASK\]"),
+    (("Hi", 999, 1.0, 50, 1.0, True, 1, 0), "/generate", "max new tokens"),
+    (("Hi", "not-in-the-registry"), "/sentiment", "Pick one of"),
+])
+def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(client, args, api_name, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name=api_name)
+    assert client.predict("Good.", api_name="/sentiment")["label"] in {"POSITIVE", "NEGATIVE"}

@@ -58,7 +58,8 @@ REGISTRY: dict[str, TaskSpec] = {
         ),
         TaskSpec(
             "translate", "Translation", "AutoModelForSeq2SeqLM",
-            ("google-t5/t5-small", "Helsinki-NLP/opus-mt-en-de", "Helsinki-NLP/opus-mt-en-fr"),
+            ("google-t5/t5-small", "Helsinki-NLP/opus-mt-en-de", "Helsinki-NLP/opus-mt-en-fr",
+             "Helsinki-NLP/opus-mt-en-ro"),
             offline="tiny-t5",
         ),
         TaskSpec(

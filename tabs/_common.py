@@ -88,15 +88,18 @@ def model_picker(task: str) -> tuple[gr.Dropdown, gr.Markdown]:
     return picker, note
 
 
-def client_code(api_name: str, values: Sequence, request: gr.Request | None) -> str:
+def app_url(request: gr.Request | None) -> str:
+    """This app's URL as the browser that sent `request` reached it (proxies included)."""
+    if request is None:
+        return "http://127.0.0.1:7860/"
+    headers = request.headers
+    host = (headers.get("x-forwarded-host") or headers.get("host") or "127.0.0.1:7860").split(",")[0]
+    proto = headers.get("x-forwarded-proto", "http").split(",")[0]
+    return f"{proto}://{host}{config.current().root_path}/"
+
+
+def client_code(api_name: str, values: Sequence, url: str) -> str:
     """The gradio_client call that reproduces an event with these input values."""
-    url = "http://127.0.0.1:7860/"
-    if request is not None:
-        headers = request.headers
-        host = headers.get("x-forwarded-host") or headers.get("host")
-        if host:
-            proto = headers.get("x-forwarded-proto", "http").split(",")[0]
-            url = f"{proto}://{host.split(',')[0]}{config.current().root_path}/"
     args = "".join(f"    {value!r},\n" for value in values)
     return (
         "from gradio_client import Client\n\n"
@@ -115,6 +118,6 @@ def show_code(event, api_name: str, inputs: Sequence[gr.components.Component],
         remote = gr.Code(language="python", label="gradio_client (this app)", interactive=False)
 
     def render(*values, request: gr.Request):
-        return transformers_code(*values), client_code(api_name, values, request)
+        return transformers_code(*values), client_code(api_name, values, app_url(request))
 
     event.success(guarded(render), list(inputs), [plain, remote], api_visibility="private")

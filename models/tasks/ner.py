@@ -33,9 +33,8 @@ def highlight(text: str, entities: list[dict]) -> dict:
 def code(text: str, choice: str | None = None) -> str:
     location = loader.resolve("ner", choice).location_for_code
     return (
-        "from transformers import pipeline\n\n"
+        "import json\n\nfrom transformers import pipeline\n\n"
         f"ner = pipeline(\"token-classification\", model={location!r}, aggregation_strategy=\"simple\")\n"
-        f"for entity in ner({text!r}):\n"
-        "    print(entity[\"entity_group\"], repr(entity[\"word\"]), round(float(entity[\"score\"]), 4),\n"
-        "          entity[\"start\"], entity[\"end\"])\n"
+        f"entities = ner({text!r})\n"
+        "print(json.dumps([{**e, \"score\": float(e[\"score\"])} for e in entities]))\n"
     )

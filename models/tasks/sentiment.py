@@ -18,8 +18,8 @@ def code(text: str, choice: str | None = None) -> str:
     """Plain transformers code that prints what `classify` returns."""
     location = loader.resolve("sentiment", choice).location_for_code
     return (
-        "from transformers import pipeline\n\n"
+        "import json\n\nfrom transformers import pipeline\n\n"
         f"classifier = pipeline(\"text-classification\", model={location!r})\n"
         f"scores = classifier({text!r}, top_k=None, truncation=True)\n"
-        "print({s[\"label\"]: round(s[\"score\"], 4) for s in scores})\n"
+        "print(json.dumps({s[\"label\"]: s[\"score\"] for s in scores}))\n"
     )

@@ -83,16 +83,16 @@ def code(text: str, labels: str, multi_label: bool = False, choice: str | None =
     candidates = parse_labels(labels)
     if resolved.source != "offline":
         return (
-            "from transformers import pipeline\n\n"
+            "import json\n\nfrom transformers import pipeline\n\n"
             f"classifier = pipeline(\"zero-shot-classification\", model={resolved.location_for_code!r})\n"
             f"result = classifier({text!r}, candidate_labels={candidates!r},\n"
             f"                    multi_label={bool(multi_label)}, hypothesis_template={HYPOTHESIS!r})\n"
-            "print({l: round(s, 4) for l, s in zip(result[\"labels\"], result[\"scores\"])})\n"
+            "print(json.dumps(dict(zip(result[\"labels\"], result[\"scores\"]))))\n"
         )
     scoring = ("cosine.clamp(min=0)" if multi_label
                else f"torch.softmax(cosine * {SIMILARITY_SCALE}, dim=0)")
     return (
-        "import torch\nfrom transformers import AutoModel, AutoTokenizer\n\n"
+        "import json\n\nimport torch\nfrom transformers import AutoModel, AutoTokenizer\n\n"
         f"path = {resolved.location_for_code!r}\n"
         "tokenizer, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()\n"
         f"labels = {candidates!r}\n"
@@ -104,5 +104,5 @@ def code(text: str, labels: str, multi_label: bool = False, choice: str | None =
         "emb = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)\n"
         "cosine = emb[1:] @ emb[0]\n"
         f"scores = {scoring}\n"
-        "print(dict(sorted(((l, round(s, 4)) for l, s in zip(labels, scores.tolist())), key=lambda kv: -kv[1])))\n"
+        "print(json.dumps(dict(sorted(zip(labels, scores.tolist()), key=lambda kv: -kv[1]))))\n"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, before gradio loads
@@ -11,7 +12,8 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 import gradio as gr  # noqa: E402
 
 import config  # noqa: E402
-from tabs import TABS  # noqa: E402
+from models import limits  # noqa: E402
+from tabs import TABS, _safety  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
 See, poke at and script what makes a transformer work: tokens, positions, attention, and every
@@ -30,7 +32,22 @@ def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
                 tab.build()
     # Bounded queue, and no REST route that skips it (api_open=False): the caps hold for everyone.
     demo.queue(max_size=settings.queue_size, api_open=False, default_concurrency_limit=1)
+    _safety.refuse_malformed_payloads(demo)  # a payload gradio cannot read: a clear gr.Error, not a blank one
     return demo
+
+
+def _auth(settings: config.Settings) -> tuple[str, str] | None:
+    """Login for the app: PLAYGROUND_AUTH if set; with --share and none set, a random password printed once."""
+    if settings.auth:
+        user, _, password = settings.auth.partition(":")
+        return user, password
+    if not settings.share:
+        return None
+    password = secrets.token_urlsafe(12)
+    # Printed once, to the operator's terminal only (never logged): a public link must not be open to all.
+    print(f"Share link login: user 'playground', password '{password}' (set PLAYGROUND_AUTH=user:password "
+          "to choose your own).", flush=True)
+    return "playground", password
 
 
 def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
@@ -40,10 +57,16 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         server_port=settings.port,
         share=settings.share,  # explicit: gradio turns share on by itself on SageMaker notebooks
         root_path=settings.root_path or None,
+        auth=_auth(settings),
         show_error=False,  # our own gr.Error messages only; tracebacks stay in the log
         max_file_size="5mb",
         enable_monitoring=False,
         allowed_paths=[],
+        state_session_capacity=limits.SESSIONS_KEPT,  # each session keeps its inputs in memory
+        run_history=False,  # no run records kept, and no page that uploads them to a Hub bucket
+        mcp_server=False,  # no second way in: the endpoints are the API of API.md, through the queue
+        ssr_mode=False,
+        strict_cors=True,
         **extra,
     )
 

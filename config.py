@@ -28,6 +28,8 @@ class Settings:
     memory_budget_mb: int = 6144
     queue_size: int = 64
     hub_offline: bool = False
+    time_budget_s: float = 300.0  # one request's handler; past it the caller gets a timeout and the slot is freed
+    auth: str = field(default="", repr=False)  # "user:password" (PLAYGROUND_AUTH); a secret: never in repr or logs
 
 
 def _default_cache_dir(environ: os._Environ | dict) -> Path:
@@ -89,7 +91,16 @@ def load_settings(argv: list[str] | None = None, environ: dict | None = None) ->
         memory_budget_mb=int(environ.get("PLAYGROUND_MEMORY_BUDGET_MB", 6144)),
         queue_size=int(environ.get("PLAYGROUND_QUEUE_SIZE", 64)),
         hub_offline=environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"),
+        time_budget_s=float(environ.get("PLAYGROUND_TIME_BUDGET_S", 300)),
+        auth=_auth(environ.get("PLAYGROUND_AUTH", "")),
     )
+
+
+def _auth(value: str) -> str:
+    user, sep, password = value.strip().partition(":")
+    if value.strip() and not (sep and user and password):
+        raise SystemExit("PLAYGROUND_AUTH must be USER:PASSWORD (both non-empty)")  # never echo the value
+    return value.strip()
 
 
 _current: Settings | None = None

@@ -1,5 +1,10 @@
 """Caps on every user input, in one place: the UI states them and the task code enforces them."""
 
+# Whole request, all inputs together: refused before gradio keeps a copy in the session (each tab's own
+# caps are far smaller; the largest is the fine-tuning CSV).
+PAYLOAD_CHARS = 1_000_000
+SESSIONS_KEPT = 200  # sessions whose input values gradio keeps in memory (~0.8 MB each plus their inputs)
+
 TEXT_CHARS = 5_000  # sentiment, NER, fill-mask, zero-shot text
 PROMPT_CHARS = 2_000  # generation prompts
 ZERO_SHOT_LABELS = 20
@@ -8,6 +13,8 @@ FILL_MASK_TOP_K = 20
 GENERATE_NEW_TOKENS = 256
 GENERATE_SEQUENCES = 5
 GENERATE_TOP_K = 1_000
+GENERATE_BEAMS = 8  # beam search keeps this many hypotheses alive: cost grows with it
+REPETITION_PENALTY_MAX = 2.0  # 1.0 is off; above 2 the text turns to noise
 TEMPERATURE_MAX = 5.0
 SEED_MAX = 2**32 - 1
 # Fine-tuning lab (one training at a time; these keep a run within a few minutes on 2 cores)
@@ -18,7 +25,7 @@ FINETUNE_CSV_CHARS = 300_000  # the whole pasted CSV
 FINETUNE_LABELS = 10  # distinct classes
 FINETUNE_EPOCHS = 10
 FINETUNE_BATCH = 64
-FINETUNE_LR_MIN, FINETUNE_LR_MAX = 1e-6, 1e-2
+FINETUNE_LR_MIN, FINETUNE_LR_MAX = 1e-6, 5e-2  # above ~1e-3 a pretrained model forgets; tiny ones need it
 LM_TEXT_CHARS = 20_000  # causal LM training text
 LM_STEPS = 200
 PAIR_ROWS = 8  # sentence-pair view: pairs in one batch
@@ -32,3 +39,13 @@ D_MODEL_MAX = 1_024  # positional encoding: model width
 ATTENTION_CHARS = 1_000  # attention, word in context, self-attention text
 ATTENTION_TOKENS = 64  # attention views: tokens per sentence (bertviz slows down beyond)
 SCRATCH_TOKENS = 16  # self-attention from scratch: every matrix is shown
+QA_QUESTION_CHARS = 500
+QA_QUESTION_TOKENS = 64  # the 4.x pipeline's max_question_len
+QA_CONTEXT_CHARS = 20_000  # read in overlapping windows of 384 tokens
+QA_TOP_K = 10
+SUMMARIZE_CHARS = 12_000  # summarized chunk by chunk when longer than the model takes
+TRANSLATE_CHARS = 5_000  # translated sentence by sentence when longer than the model takes
+SEQ2SEQ_NEW_TOKENS = 512
+SEQ2SEQ_BEAMS = 8
+LENGTH_PENALTY_MAX = 5.0
+NO_REPEAT_NGRAM_MAX = 10

@@ -58,8 +58,16 @@ class Resolved:
         return self.location
 
     @property
-    def cache_key(self) -> tuple[str, str]:
-        return (self.location, self.model_class)
+    def dtype(self) -> str:
+        """The weights' dtype: the task's fast dtype where this CPU computes it natively, else float32."""
+        fast = spec(self.task).fast_dtype
+        if fast and self.source in ("hub", "local", "offline") and fast in native_dtypes():
+            return fast
+        return "float32"
+
+    @property
+    def cache_key(self) -> tuple[str, str, str]:
+        return (self.location, self.model_class, self.dtype)
 
 
 @dataclass
@@ -189,7 +197,7 @@ def _load(resolved: Resolved) -> Loaded:
 
             return Loaded(resolved, None, None, 0, remote=SageMakerEndpoint(resolved.location))
         path = _folder_or_id(resolved)
-        model = _load_model(resolved.model_class, path, wants_eager(resolved))
+        model = _load_model(resolved.model_class, path, wants_eager(resolved), resolved.dtype)
         tokenizer = _load_tokenizer(path)
     except (InputError, ModelUnavailable):
         raise
@@ -230,11 +238,25 @@ def wants_eager(resolved: Resolved) -> bool:
     return False
 
 
-def _load_model(model_class: str, path: str, eager: bool):
+@functools.cache
+def native_dtypes() -> frozenset[str]:
+    """Reduced-precision dtypes this CPU computes natively (from /proc/cpuinfo; none known elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
+    except OSError:
+        return frozenset()
+    return frozenset({"bfloat16"} if {"amx_bf16", "avx512_bf16"} & set(flags) else set())
+
+
+def _load_model(model_class: str, path: str, eager: bool, dtype: str = "float32"):
+    import torch
     import transformers
 
     auto_class = getattr(transformers, model_class)
     extra = {"attn_implementation": "eager"} if eager else {}
+    if dtype != "float32":  # cast once at load: the weights take half the memory and bandwidth
+        extra["dtype"] = getattr(torch, dtype)
     # safetensors only and no remote code: a checkpoint cannot run code on this machine.
     model = auto_class.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **extra)
     return model.eval()
@@ -278,25 +300,31 @@ def _evict(keep: tuple[str, str]) -> None:
 _tokenizers: dict[str, Any] = {}
 
 
-def tokenizer(name: str) -> tuple[Any, str]:
-    """A tokenizer the explorer offers, and where it came from ("hub" or "offline"); cached."""
+def tokenizer_source(name: str) -> tuple[str, str]:
+    """Where an explorer tokenizer comes from, decided without loading: (Hub id or folder, "hub"|"offline")."""
     if name not in TOKENIZERS:
         raise InputError(f"Unknown tokenizer {name!r}. Pick one of: {', '.join(TOKENIZERS)}.")
     tokenizer_spec = TOKENIZERS[name]
     profile = config.current().profile
-    use_hub = profile == "hub" or (profile == "auto" and _hub_available(tokenizer_spec.hub_id))
-    key = f"{'hub' if use_hub else 'offline'}:{name}"
+    if profile == "hub" or (profile == "auto" and _hub_available(tokenizer_spec.hub_id)):
+        return tokenizer_spec.hub_id, "hub"
+    return str(offline.entry_path(tokenizer_spec.offline)), "offline"
+
+
+def tokenizer(name: str) -> tuple[Any, str]:
+    """A tokenizer the explorer offers, and where it came from ("hub" or "offline"); cached."""
+    location, source = tokenizer_source(name)
+    key = f"{source}:{name}"
     with _cache_lock:
         if key in _tokenizers:
-            return _tokenizers[key], key.split(":")[0]
-    location = tokenizer_spec.hub_id if use_hub else str(offline.entry_path(tokenizer_spec.offline))
+            return _tokenizers[key], source
     try:
         loaded = _load_tokenizer(location)
     except Exception as exc:
         raise ModelUnavailable(f"The {name} tokenizer could not be loaded ({_short(exc)}).") from exc
     with _cache_lock:
         _tokenizers[key] = loaded
-    return loaded, key.split(":")[0]
+    return loaded, source
 
 
 def in_memory() -> list[tuple[str, int]]:

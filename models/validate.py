@@ -15,6 +15,11 @@ def text(value: object, what: str, cap: int) -> str:
         raise InputError(f"Enter {what}: it is empty.")
     if len(value) > cap:
         raise InputError(f"{what.capitalize()} is {len(value):,} characters; the limit is {cap:,}. Shorten it.")
+    return characters(value, what)
+
+
+def characters(value: str, what: str) -> str:
+    """Text free of NUL bytes and lone surrogates (which no tokenizer or JSON encoder takes)."""
     if "\x00" in value:
         raise InputError(f"{what.capitalize()} contains NUL characters; remove them.")
     try:

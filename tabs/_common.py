@@ -12,6 +12,7 @@ import gradio as gr
 import config
 from models import loader
 from models.errors import InputError, ModelUnavailable
+from tabs import _safety
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +29,21 @@ def _as_gr_error(exc: Exception) -> gr.Error:
     return gr.Error(GENERIC_FAILURE)
 
 
-def guarded(fn: Callable) -> Callable:
-    """Wrap an event handler so a user mistake or a failing model becomes a gr.Error that says what to do.
+def guarded(fn: Callable, budget_s: float | None = None) -> Callable:
+    """Wrap an event handler so a user mistake or a failing model becomes a gr.Error that says what to do,
+    and a run past its time budget (`budget_s`, else Settings.time_budget_s) a clear timeout that frees
+    the worker (a generator is closed, which stops its work).
 
     The signature is kept (functools.wraps), so gradio still injects gr.Progress and gr.Request.
     """
+    def budget() -> float:
+        return budget_s if budget_s is not None else config.current().time_budget_s
+
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def stream(*args, **kwargs):
             try:
-                yield from fn(*args, **kwargs)
+                yield from _safety.stream_within(budget(), fn, *args, **kwargs)
             except Exception as exc:
                 raise _as_gr_error(exc) from exc
         return stream
@@ -45,10 +51,17 @@ def guarded(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def call(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return _safety.call_within(budget(), fn, *args, **kwargs)
         except Exception as exc:
             raise _as_gr_error(exc) from exc
     return call
+
+
+def concurrency_id(task: str) -> str:
+    """The event queue's concurrency group for `task`'s model: tabs whose default model is the same checkpoint
+    (e.g. the tokenizer, attention and fill-mask tabs on bert-base-uncased) share one limit, so a shared
+    model never runs more requests at once than one tab would. Use it as `concurrency_id=` on model events."""
+    return f"model:{loader.choices(task)[0]}"
 
 
 def progress_callback(progress: gr.Progress) -> loader.ProgressCallback:
@@ -109,15 +122,20 @@ def client_code(api_name: str, values: Sequence, url: str) -> str:
     )
 
 
+# api_name -> (its code function, its input components): docs/python.md is built from these.
+SNIPPETS: dict[str, tuple[Callable[..., str], list]] = {}
+
+
 def show_code(event, api_name: str, inputs: Sequence[gr.components.Component],
               transformers_code: Callable[..., str]) -> None:
     """A "Show code" panel refreshed after each successful run: plain transformers and gradio_client."""
+    SNIPPETS[api_name] = (transformers_code, list(inputs))
     with gr.Accordion("Show code", open=False):
         plain = gr.Code(language="python", label="Plain transformers (same model and settings)",
                         interactive=False)
         remote = gr.Code(language="python", label="gradio_client (this app)", interactive=False)
 
-    def render(*values, request: gr.Request):
+    def render(request: gr.Request, *values):  # gradio injects the request by its annotation
         return transformers_code(*values), client_code(api_name, values, app_url(request))
 
     event.success(guarded(render), list(inputs), [plain, remote], api_visibility="private")

@@ -17,7 +17,8 @@ TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "in
 NER_LABELS = ("O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 
 
-def _save(model, tokenizer, folder: Path) -> None:
+def save(model, tokenizer, folder: Path) -> None:
+    """Write a model and its tokenizer as a save_pretrained folder (safetensors)."""
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
@@ -51,7 +52,7 @@ def build_bert_ner(folder: Path) -> None:
         vocab_size=30522, **TINY,
         id2label=dict(enumerate(NER_LABELS)), label2id={v: k for k, v in enumerate(NER_LABELS)},
     )
-    _save(BertForTokenClassification(cfg), bert_uncased_tokenizer(), folder)
+    save(BertForTokenClassification(cfg), bert_uncased_tokenizer(), folder)
 
 
 def build_bert_mlm(folder: Path) -> None:
@@ -59,7 +60,7 @@ def build_bert_mlm(folder: Path) -> None:
     from transformers import BertConfig, BertForMaskedLM
 
     torch.manual_seed(0)
-    _save(BertForMaskedLM(BertConfig(vocab_size=30522, **TINY)), bert_uncased_tokenizer(), folder)
+    save(BertForMaskedLM(BertConfig(vocab_size=30522, **TINY)), bert_uncased_tokenizer(), folder)
 
 
 def build_gpt2(folder: Path) -> None:
@@ -73,4 +74,4 @@ def build_gpt2(folder: Path) -> None:
         task_specific_params={"text-generation": {"do_sample": True, "max_length": 50}},
     )
     tokenizer = gpt2_tokenizer(folder)
-    _save(GPT2LMHeadModel(cfg), tokenizer, folder)
+    save(GPT2LMHeadModel(cfg), tokenizer, folder)

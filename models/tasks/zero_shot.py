@@ -19,6 +19,7 @@ def parse_labels(labels: str) -> list[str]:
     """Comma-separated labels, trimmed and de-duplicated, in the order given."""
     if not isinstance(labels, str):
         raise InputError("Give the candidate labels as text, separated by commas.")
+    validate.characters(labels, "the candidate labels")
     parsed = list(dict.fromkeys(label.strip() for label in labels.split(",") if label.strip()))
     if not parsed:
         raise InputError("Enter at least one candidate label, separated by commas (e.g. \"sport, politics\").")

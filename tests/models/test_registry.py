@@ -34,3 +34,6 @@ def test_hub_defaults_are_the_documented_checkpoints():
     assert REGISTRY["zero_shot"].checkpoints[0] == "facebook/bart-large-mnli"
     assert REGISTRY["fill_mask"].checkpoints[0] == "google-bert/bert-base-uncased"
     assert REGISTRY["generate"].checkpoints[0] == "openai-community/gpt2"
+    assert REGISTRY["qa"].checkpoints[0] == "distilbert/distilbert-base-cased-distilled-squad"
+    assert REGISTRY["summarize"].checkpoints[0] == "sshleifer/distilbart-cnn-12-6"
+    assert REGISTRY["translate"].checkpoints[0] == "google-t5/t5-small"

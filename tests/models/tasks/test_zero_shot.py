@@ -33,7 +33,7 @@ def test_labels_are_trimmed_and_deduplicated():
 @pytest.mark.parametrize("labels, message", [
     ("", "at least one"), (" , ,", "at least one"),
     (",".join(f"l{i}" for i in range(limits.ZERO_SHOT_LABELS + 1)), "the limit is 20"),
-    ("x" * 101, "at most 100"),
+    ("x" * 101, "at most 100"), ("a\x00b", "NUL"), ("sport, \ud800", "surrogates"),
 ])
 def test_bad_labels_say_what_to_do(labels, message):
     with pytest.raises(InputError, match=message):

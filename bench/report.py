@@ -1,0 +1,72 @@
+"""The benchmark's verdict: each target as a ratio from one run, printed as a table and written as JSON."""
+
+from __future__ import annotations
+
+import json
+import operator
+from pathlib import Path
+
+# (metric key, section, figure inside the section, comparison, target, what the ratio is)
+TARGETS = (
+    ("overhead", "overhead", "ratio", "<=", 1.15, "median /sentiment over HTTP / bare in-process pipeline call"),
+    ("many_users", "many_users", "ratio", ">=", 3.0, f"/sentiment req/s with {16} clients: app / plain gr.Interface"),
+    ("many_users_tail", "many_users", "app_p99_over_p50", "<=", 2.0, "app latency p99 / p50 under those clients"),
+    ("cold_start", "cold_start", "ratio", "<=", 1.5, "python app.py to first HTTP 200 / python -c 'import gradio'"),
+    ("first_token", "streaming", "first_over_total", "<=", 0.1, "time to first token / total, 64 new tokens"),
+    ("streaming_cost", "streaming", "streamed_over_plain", "<=", 1.05, "streamed total / plain generate"),
+    ("decoding", "decoding", "ratio", ">=", 2.0, "GPT-2 small tokens/s as served / plain fp32 generate"),
+    ("memory", "memory", "ratio", "<=", 1.3, "peak RSS after every tab / (baseline + distinct weights)"),
+)
+COMPARE = {"<=": operator.le, ">=": operator.ge}
+
+
+def verdicts(results: dict) -> list[dict]:
+    """One row per target: the measured figure and whether it meets the target."""
+    rows = []
+    for key, section, figure, op, target, what in TARGETS:
+        value = results.get(section, {}).get(figure)
+        met = None if value is None else COMPARE[op](value, target)
+        rows.append({"metric": key, "what": what, "value": value, "target": f"{op} {target}", "met": met,
+                     "load": [results.get(section, {}).get("load_before"), results.get(section, {}).get("load_after")]})
+    return rows
+
+
+def table(rows: list[dict], results: dict) -> str:
+    """A Markdown table of the verdicts, then the checks that are not ratios."""
+    lines = ["| metric | measured | target | met | load (before, after) | what |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        met = {True: "yes", False: "NO", None: "not measured"}[row["met"]]
+        load = ", ".join("?" if v is None else f"{v:.1f}" for v in row["load"])
+        lines.append(f"| {row['metric']} | {row['value']} | {row['target']} | {met} | {load} | {row['what']} |")
+    lines += ["", *checks(results)]
+    return "\n".join(lines)
+
+
+def checks(results: dict) -> list[str]:
+    """The correctness checks that come with the timings."""
+    out = []
+    if "overhead" in results:
+        out.append(f"- app answer = bare pipeline answer: {results['overhead']['same_answer_as_bare_pipeline']}")
+    if "many_users" in results:
+        out.append(f"- batched answers that differ from one-at-a-time answers: "
+                   f"{results['many_users']['answers_differing_from_single_requests']}")
+    if "streaming" in results:
+        out.append(f"- streamed text = plain generate text: {results['streaming']['same_text_as_plain_generate']}")
+    if "decoding" in results:
+        check = results["decoding"]["greedy_check"]
+        out.append(f"- served dtype {results['decoding']['served_dtype']}: identical greedy tokens on "
+                   f"{check['identical']}/{check['prompts']} prompts x {check['new_tokens']} tokens "
+                   f"(agreeing before first difference: {check['tokens_agreeing_before_first_difference']}); "
+                   f"bandwidth floor: {results['decoding']['floor_tokens_per_second']} tokens/s")
+    if "memory" in results:
+        memory = results["memory"]
+        out.append(f"- checkpoint shared by several tabs loaded once: {memory['shared_loaded_once']} "
+                   f"({ {k: v['endpoints'] for k, v in memory['shared'].items()} })")
+    if "lru" in results:
+        out.append(f"- LRU budget evicts the least recently used model: {results['lru']['evicts_least_recently_used']}")
+    return out
+
+
+def write(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -1,0 +1,282 @@
+"""Measurements over HTTP: per-request overhead, many users, cold start, streaming, the app's memory."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import gradio_http, stats
+from bench.gradio_http import Client, Server
+
+TEXT = "A gripping, funny and warm film: the cast is wonderful and the ending made me smile."
+PROMPT = "The key idea of attention is"
+NEW_TOKENS = 64
+CLIENTS = 16
+# Clauses of movie reviews, joined 1 to 8 at a time: the many-users texts vary in length (7 to ~110
+# tokens), as real traffic does, which is what length-aware batching is for.
+CLAUSES = (
+    "the plot never quite comes together", "I loved every minute of it", "the acting is wooden",
+    "a beautiful score carries the quiet scenes", "the second half drags badly",
+    "it is the funniest film I have seen this year", "the dialogue feels forced and the jokes fall flat",
+    "a warm, generous and surprising story about a family that refuses to give up",
+    "the camera work is stunning", "nobody in the cast seems to care", "the ending made me cry",
+    "an hour too long", "the director trusts the audience", "it looks cheap and sounds worse",
+)
+
+
+@dataclass
+class Servers:
+    """The two servers the HTTP measurements compare, and their endpoint arguments."""
+
+    app: Server
+    peer: Server
+    app_sentiment_args: list  # every /sentiment input after the text (the model choice)
+
+
+def review_texts(count: int, seed: int = 0) -> list[str]:
+    """`count` reviews of 1 to 8 clauses, the same every run."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        clauses = rng.sample(CLAUSES, rng.randint(1, 8))
+        texts.append((", ".join(clauses) + ".").capitalize())
+    return texts
+
+
+def confidences(label_value: dict) -> dict[str, float]:
+    """gr.Label's value as {label: probability}."""
+    return {c["label"]: c["confidence"] for c in label_value["confidences"]}
+
+
+def same_scores(a: dict[str, float], b: dict[str, float], tolerance: float) -> bool:
+    return a.keys() == b.keys() and all(abs(a[k] - b[k]) <= tolerance for k in a)
+
+
+# ---- 1. overhead -------------------------------------------------------------------------------
+
+def overhead(servers: Servers, folder: Path, rounds: int, per_round: int) -> dict:
+    """Median /sentiment request over HTTP vs a bare in-process pipeline call, same model and text."""
+    from transformers import pipeline
+
+    bare = pipeline("text-classification", model=str(folder))
+    client = Client(servers.app.port)
+    args = [TEXT, *servers.app_sentiment_args]
+    for _ in range(3):  # warm both: the app loads its model on the first request
+        reply = client.call("sentiment", args)
+        expected = {s["label"]: s["score"] for s in bare(TEXT, top_k=None)}
+    app_times, bare_times, round_ratios = [], [], []
+    for _ in range(rounds):
+        app_round, bare_round = [], []
+        for _ in range(per_round):  # interleaved, one of each at a time
+            app_round.append(client.call("sentiment", args).total)
+            bare_round.append(stats.timed(lambda: bare(TEXT, top_k=None)))
+        round_ratios.append(stats.ratio(statistics.median(app_round), statistics.median(bare_round)))
+        app_times += app_round
+        bare_times += bare_round
+    client.close()
+    return {"app_seconds": stats.summary(app_times), "bare_pipeline_seconds": stats.summary(bare_times),
+            "ratio": stats.ratio(statistics.median(app_times), statistics.median(bare_times)),
+            "round_ratios": round_ratios,
+            "same_answer_as_bare_pipeline": same_scores(confidences(reply.data[0]), expected, 1e-3)}
+
+
+# ---- 2. many users ------------------------------------------------------------------------------
+
+def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
+    """/sentiment throughput and latency with CLIENTS concurrent clients: this app vs the peer."""
+    texts = review_texts(CLIENTS * per_client)
+    sides = {"app": (servers.app.port, servers.app_sentiment_args), "peer": (servers.peer.port, [])}
+    single = _answers_one_at_a_time(servers.app.port, texts, servers.app_sentiment_args)
+    throughput = {"app": [], "peer": []}
+    latencies = {"app": [], "peer": []}
+    mismatches = 0
+    for round_index in range(rounds):
+        order = ("app", "peer") if round_index % 2 == 0 else ("peer", "app")
+        for side in order:
+            port, extra = sides[side]
+            wall, timings, replies = _load(port, texts, extra, per_client)
+            throughput[side].append(len(texts) / wall)
+            latencies[side] += timings
+            if side == "app":  # batching must hand every client the answer to its own text
+                mismatches += sum(not same_scores(confidences(replies[t]), single[t], 1e-3) for t in replies)
+    app_p50, app_p99 = stats.percentile(latencies["app"], 50), stats.percentile(latencies["app"], 99)
+    return {
+        "clients": CLIENTS, "requests_per_round": len(texts),
+        "app_requests_per_second": stats.summary(throughput["app"]),
+        "peer_requests_per_second": stats.summary(throughput["peer"]),
+        "ratio": stats.ratio(statistics.median(throughput["app"]), statistics.median(throughput["peer"])),
+        "app_latency_seconds": stats.summary(latencies["app"]),
+        "peer_latency_seconds": stats.summary(latencies["peer"]),
+        "app_p50": round(app_p50, 4), "app_p99": round(app_p99, 4),
+        "app_p99_over_p50": stats.ratio(app_p99, app_p50),
+        "answers_differing_from_single_requests": mismatches,
+    }
+
+
+def _answers_one_at_a_time(port: int, texts: list[str], extra: list) -> dict[str, dict]:
+    client = Client(port)
+    try:
+        return {text: confidences(client.call("sentiment", [text, *extra]).data[0]) for text in set(texts)}
+    finally:
+        client.close()
+
+
+def _load(port: int, texts: list[str], extra: list, per_client: int) -> tuple[float, list[float], dict]:
+    """Every client sends its share of `texts` one after the other; all clients at once."""
+    barrier = threading.Barrier(CLIENTS + 1)
+    timings: list[float] = []
+    replies: dict[str, dict] = {}
+    failures: list[BaseException] = []
+
+    def client_loop(index: int) -> None:
+        client = Client(port)
+        barrier.wait()
+        try:
+            for text in texts[index * per_client:(index + 1) * per_client]:
+                reply = client.call("sentiment", [text, *extra])
+                timings.append(reply.total)
+                replies[text] = reply.data[0]
+        except BaseException as exc:  # reported after the round: a failed request is a failed benchmark
+            failures.append(exc)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    if failures:
+        raise failures[0]
+    return wall, timings, replies
+
+
+# ---- 3. cold start -------------------------------------------------------------------------------
+
+def cold_start(app_args: list[str], rounds: int, log: Path, warm_up: bool = True) -> tuple[dict, Server]:
+    """`python app.py` to its first HTTP 200 vs `python -c "import gradio"`, interleaved.
+
+    Returns the measurement and the last app started, still running and not yet called.
+    """
+    def import_gradio() -> float:
+        return stats.timed(lambda: subprocess.run([sys.executable, "-c", "import gradio"], check=True,
+                                                  env=gradio_http.child_env(), cwd=gradio_http.ROOT))
+
+    if warm_up:  # warm the file cache, unmeasured
+        import_gradio()
+        _start_app(app_args, log).stop()
+    app_times, import_times, server = [], [], None
+    for _ in range(rounds):
+        if server is not None:
+            server.stop()
+        import_times.append(import_gradio())
+        server = _start_app(app_args, log)
+        app_times.append(server.seconds_to_200)
+    return ({"app_seconds_to_200": stats.summary(app_times), "import_gradio_seconds": stats.summary(import_times),
+             "ratio": stats.ratio(statistics.median(app_times), statistics.median(import_times))}, server)
+
+
+def _start_app(app_args: list[str], log: Path) -> Server:
+    port = gradio_http.free_port()
+    return gradio_http.start(["app.py", "--port", str(port), *app_args], port, log)
+
+
+# ---- 4. streaming --------------------------------------------------------------------------------
+
+def streaming(app: Server, loaded, rounds: int) -> dict:
+    """Time to first token and total for NEW_TOKENS streamed tokens, vs the same generate not streamed.
+
+    `loaded` is the model the app serves, loaded in this process by the app's own loader.
+    """
+    import torch
+
+    args = gradio_http.with_defaults(app.port, "generate", [PROMPT, NEW_TOKENS, 1.0, 50, 1.0, False, 1, 0])
+    inputs = loaded.tokenizer(PROMPT, return_tensors="pt")
+
+    def bare() -> str:
+        with torch.inference_mode():
+            out = loaded.model.generate(**inputs, max_new_tokens=NEW_TOKENS, do_sample=False,
+                                        pad_token_id=loaded.tokenizer.eos_token_id)
+        return PROMPT + loaded.tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+    client = Client(app.port)
+    client.call("generate", args)  # warm: the app loads its model on first use
+    expected = bare()
+    first, total, plain = [], [], []
+    same_text = True
+    for _ in range(rounds):
+        reply = client.call("generate", args)
+        first.append(next(t for t, data in reply.updates if data[0] != PROMPT))
+        total.append(reply.total)
+        same_text = same_text and reply.data[0] == expected
+        plain.append(stats.timed(bare))
+    client.close()
+    return {"new_tokens": NEW_TOKENS, "first_token_seconds": stats.summary(first),
+            "streamed_total_seconds": stats.summary(total), "plain_generate_seconds": stats.summary(plain),
+            "first_over_total": stats.ratio(statistics.median(first), statistics.median(total)),
+            "streamed_over_plain": stats.ratio(statistics.median(total), statistics.median(plain)),
+            "same_text_as_plain_generate": same_text}
+
+
+# ---- 6. memory of the app process ---------------------------------------------------------------
+
+# One example call per endpoint of API.md (inputs in its order), and the registry task behind it.
+EXAMPLE_CALLS = {
+    "sentiment": (["What a wonderful film."], "sentiment"),
+    "ner": (["Angela Merkel visited Paris."], "ner"),
+    "zero_shot": (["The striker scored twice.", "sport, cooking", False], "zero_shot"),
+    "fill_mask": (["Paris is the [MASK] of France.", 5], "fill_mask"),
+    "generate": (["Once upon a time", 16, 1.0, 50, 1.0, False, 1, 0], "generate"),
+    "qa": (["Where is the tower?", "The tower stands in Paris, by the river.", 1], "qa"),
+    "summarize": (["The council met on Monday. It voted to build a new library by the river. Work starts "
+                   "in May and should end next year.", 20, 5, 2], "summarize"),
+    "translate": (["The house is small.", "German"], "translate"),
+    "tokenize": (["Hello world, tokens!", "gpt2"], None),
+    "attention": (["The cat sat on the mat.", 0, 0], "encoder"),
+    "compare_word": (["I sat by the river bank.", "I paid at the bank.", "bank"], "encoder"),
+    "positional_encoding": ([32, 64], None),
+}
+
+
+def app_memory(app: Server) -> dict:
+    """RSS of a freshly started app, then after one call of every endpoint it has (in EXAMPLE_CALLS)."""
+    time.sleep(0.5)  # let start-up settle
+    baseline, _ = gradio_http.rss_bytes(app.pid)
+    client = Client(app.port)
+    named = client.get_json(f"{gradio_http.API}/info")["named_endpoints"]
+    steps, failed = [], {}
+    for api_name, (given, task) in EXAMPLE_CALLS.items():
+        if f"/{api_name}" not in named:
+            continue
+        args = given + [p.get("parameter_default") for p in named[f"/{api_name}"]["parameters"][len(given):]]
+        try:
+            client.call(api_name, args)
+        except gradio_http.CallFailed as exc:
+            failed[api_name] = str(exc)[:200]
+        steps.append({"api_name": api_name, "task": task, "rss": gradio_http.rss_bytes(app.pid)[0]})
+    client.close()
+    _, peak = gradio_http.rss_bytes(app.pid)
+    return {"baseline_rss": baseline, "peak_rss": peak, "steps": steps, "failed": failed,
+            "not_in_app": sorted(set(EXAMPLE_CALLS) - {n.lstrip("/") for n in named})}
+
+
+RSS_OF_SELF = ("next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmRSS'))")
+LIBRARIES = "import torch, transformers, matplotlib.pyplot; from transformers import pipeline, AutoModel"
+
+
+def library_rss() -> int:
+    """RSS that importing torch, transformers and matplotlib adds to a process that imported gradio:
+    code, not weights, which the app loads on first use instead of at start."""
+    script = f"import gradio\nbefore = {RSS_OF_SELF}\n{LIBRARIES}\nprint({RSS_OF_SELF} - before)"
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                          env=gradio_http.child_env(), cwd=gradio_http.ROOT)
+    return int(done.stdout.split()[-1])

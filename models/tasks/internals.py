@@ -1,0 +1,126 @@
+"""The models the learning tabs look inside (the BERT-family encoder, or GPT-2): one forward pass that
+keeps every attention map and hidden state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from models import limits, loader, validate
+from models.errors import InputError
+from models.loader import Loaded, ProgressCallback
+
+TASKS = ("encoder", "generate")  # the encoder (bidirectional) and GPT-2 (causal)
+
+
+def choices() -> list[str]:
+    """The models a learning tab offers: the encoder's, then GPT-2's (defaults first)."""
+    return list(dict.fromkeys(choice for task in TASKS for choice in loader.choices(task)))
+
+
+def task_of(choice: str | None) -> str:
+    """The registry task a choice belongs to ("encoder" when none is given)."""
+    choice = (choice or "").strip()
+    for task in TASKS:
+        if not choice or choice in loader.choices(task):
+            return task
+    raise InputError(f"Unknown model {choice!r}. Pick one of: {', '.join(choices())}.")
+
+
+def get(choice: str | None, on_progress: ProgressCallback | None = None) -> Loaded:
+    """The chosen model, loaded once and shared (eager attention, so attentions come back)."""
+    loaded = loader.get(task_of(choice), choice, on_progress)
+    if loaded.model is None:
+        raise InputError("This view looks inside the model, so it needs one loaded in this app, "
+                         "not a remote endpoint: pick another model.")
+    return loaded
+
+
+@dataclass(frozen=True)
+class Forward:
+    """One sentence through the model: its tokens, and every layer's attentions and hidden states."""
+
+    tokens: list[str]
+    special: list[bool]  # [CLS], [SEP], <|endoftext|>: added by the tokenizer, not in the text
+    offsets: list[tuple[int, int]]
+    attentions: Any  # numpy (layers, heads, seq, seq): row i = how token i spreads its attention
+    hidden: Any  # numpy (layers + 1, seq, hidden): [0] the embeddings, [l] the output of layer l
+    causal: bool  # GPT-2: a token attends only to itself and the tokens before it
+    loaded: Loaded
+    dtype: str  # the weights' dtype: "float32", or "bfloat16" where the loader chose the fast path
+
+    @property
+    def layers(self) -> int:
+        return self.attentions.shape[0]
+
+    @property
+    def heads(self) -> int:
+        return self.attentions.shape[1]
+
+
+def encode(loaded: Loaded, text: str, what: str = "the text") -> Any:
+    """Tokenize one sentence, refusing more tokens than the attention views can draw."""
+    text = validate.text(text, what, limits.ATTENTION_CHARS)
+    encoding = loaded.tokenizer(text, return_tensors="pt", return_offsets_mapping=True,
+                                return_special_tokens_mask=True)  # each (1, seq)
+    count = encoding["input_ids"].shape[1]
+    if count > limits.ATTENTION_TOKENS:
+        raise InputError(f"{what.capitalize()} is {count} tokens; attention views show at most "
+                         f"{limits.ATTENTION_TOKENS}. Shorten it.")
+    return encoding
+
+
+def forward(text: str, choice: str | None = None, on_progress: ProgressCallback | None = None,
+            what: str = "the text") -> Forward:
+    """Run one sentence through the chosen model, keeping all attentions and hidden states."""
+    import torch
+
+    loaded = get(choice, on_progress)
+    encoding = encode(loaded, text, what)
+    offsets = [tuple(pair) for pair in encoding.pop("offset_mapping")[0].tolist()]
+    special = [bool(s) for s in encoding.pop("special_tokens_mask")[0].tolist()]
+    with torch.inference_mode():
+        output = loaded.model(**encoding, output_attentions=True, output_hidden_states=True)
+    if not output.attentions:
+        raise InputError("This model returned no attention weights (it was not loaded with eager "
+                         "attention): pick another model.")
+    return Forward(
+        tokens=loaded.tokenizer.convert_ids_to_tokens(encoding["input_ids"][0]),
+        special=special,
+        offsets=offsets,
+        attentions=torch.cat(output.attentions).double().numpy(),  # L x (1, H, S, S) -> (L, H, S, S)
+        hidden=torch.cat(output.hidden_states).double().numpy(),  # (L+1) x (1, S, D) -> (L+1, S, D)
+        causal=task_of(choice) == "generate",
+        loaded=loaded,
+        dtype=str(loaded.model.dtype).removeprefix("torch."),
+    )
+
+
+def layer_and_head(run: Forward, layer: object, head: object) -> tuple[int, int]:
+    """Layer and head as whole numbers in this model's range (counted from 0, as in the code)."""
+    return (validate.integer(layer, f"layer (this model has {run.layers} layers, counted from 0)", 0,
+                             run.layers - 1),
+            validate.integer(head, f"head (this model has {run.heads} heads per layer, counted from 0)", 0,
+                             run.heads - 1))
+
+
+def code_header(choice: str | None) -> str:
+    """The lines of a snippet that load the same model and tokenizer, with eager attention."""
+    resolved = loader.resolve(task_of(choice), choice)
+    auto_class = "AutoModelForCausalLM" if task_of(choice) == "generate" else "AutoModel"
+    location = resolved.location_for_code
+    return (
+        f"from transformers import {auto_class}, AutoTokenizer\n\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
+        "# eager attention: the default (SDPA) kernel returns no attention weights\n"
+        f"model = {auto_class}.from_pretrained({location!r}, attn_implementation=\"eager\").eval()\n"
+    )
+
+
+def shape(choice: str | None) -> tuple[int, int]:
+    """(layers, heads per layer) of a choice, from its config alone (no weights loaded)."""
+    from transformers import AutoConfig
+
+    resolved = loader.resolve(task_of(choice), choice)
+    config = AutoConfig.from_pretrained(resolved.location_for_code)
+    return config.num_hidden_layers, config.num_attention_heads

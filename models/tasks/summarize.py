@@ -1,0 +1,94 @@
+"""Summarization: an encoder-decoder model writes a shorter text, piece by piece when the text is long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models import limits, loader, validate
+from models.errors import InputError
+from models.loader import ProgressCallback
+from models.tasks import seq2seq
+
+TASK = "summarization"  # the key of task_specific_params (T5's prefix "summarize: ")
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """What the user sets; None means "the model's own default" (its config / generation_config)."""
+
+    max_new_tokens: int | None = None
+    min_new_tokens: int | None = None
+    num_beams: int | None = None
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
+
+    @classmethod
+    def checked(cls, max_new_tokens=None, min_new_tokens=None, num_beams=None, length_penalty=None,
+                no_repeat_ngram_size=None) -> SummarySettings:
+        def maybe(check, value, *args):
+            return None if value is None else check(value, *args)
+
+        settings = cls(
+            max_new_tokens=maybe(validate.integer, max_new_tokens, "max new tokens", 1, limits.SEQ2SEQ_NEW_TOKENS),
+            min_new_tokens=maybe(validate.integer, min_new_tokens, "min new tokens", 0, limits.SEQ2SEQ_NEW_TOKENS),
+            num_beams=maybe(validate.integer, num_beams, "beams", 1, limits.SEQ2SEQ_BEAMS),
+            length_penalty=maybe(validate.number, length_penalty, "length penalty", 0.0, limits.LENGTH_PENALTY_MAX),
+            no_repeat_ngram_size=maybe(validate.integer, no_repeat_ngram_size, "no-repeat n-gram size", 0,
+                                       limits.NO_REPEAT_NGRAM_MAX),
+        )
+        if None not in (settings.max_new_tokens, settings.min_new_tokens) and \
+                settings.min_new_tokens > settings.max_new_tokens:
+            raise InputError(f"Min new tokens ({settings.min_new_tokens}) is above max new tokens "
+                             f"({settings.max_new_tokens}); lower the minimum or raise the maximum.")
+        return settings
+
+    def given(self) -> dict:
+        """Only what the user set (a SageMaker endpoint applies the model's defaults itself)."""
+        return {name: value for name, value in self.__dict__.items() if value is not None}
+
+    def generate_kwargs(self, model) -> dict:
+        """The model's 4.x summarization settings with the user's choices on top."""
+        kwargs = seq2seq.pipeline_settings(model, TASK)
+        if self.max_new_tokens is not None:
+            kwargs.pop("max_length", None)
+            kwargs["max_new_tokens"] = self.max_new_tokens
+        if self.min_new_tokens is not None:  # generate() lets it replace the model's min_length (distilbart: 56)
+            kwargs.pop("min_length", None)
+            kwargs["min_new_tokens"] = self.min_new_tokens
+        for name in ("num_beams", "length_penalty", "no_repeat_ngram_size"):
+            if getattr(self, name) is not None:
+                kwargs[name] = getattr(self, name)
+        return kwargs
+
+
+def make_plan(text: str, settings: SummarySettings, choice: str | None = None,
+              on_progress: ProgressCallback | None = None) -> tuple[loader.Loaded, seq2seq.Plan | None]:
+    """The model, and how the text will be fed to it (pieces, prefix, settings); no plan for an endpoint."""
+    text = validate.text(text, "a text to summarize", limits.SUMMARIZE_CHARS)
+    loaded = loader.get("summarize", choice, on_progress)
+    if loaded.remote is not None:
+        return loaded, None
+    return loaded, seq2seq.plan(loaded, text, TASK, settings.generate_kwargs(loaded.model))
+
+
+def summarize(text: str, settings: SummarySettings, choice: str | None = None,
+              on_progress: ProgressCallback | None = None) -> str:
+    """The summary; a text longer than the model takes is summarized piece by piece and joined."""
+    loaded, text_plan = make_plan(text, settings, choice, on_progress)
+    if text_plan is None:
+        return seq2seq.remote_call(loaded, text, {"truncation": True, **settings.given()})[0]["summary_text"]
+    return " ".join(seq2seq.generate(loaded, text_plan, on_progress, "Summarizing"))
+
+
+def note(text: str, settings: SummarySettings, choice: str | None = None) -> str:
+    """What the user should know about how the text was summarized ("" when it fit in one go)."""
+    text_plan = make_plan(text, settings, choice)[1]
+    return text_plan.note if text_plan else ""
+
+
+def code(text: str, settings: SummarySettings, choice: str | None = None) -> str:
+    """Plain transformers code that prints what `summarize` returns."""
+    loaded, text_plan = make_plan(text, settings, choice)
+    if text_plan is None:
+        return seq2seq.remote_code(loaded.resolved.location, text, {"truncation": True, **settings.given()})
+    return seq2seq.code(loaded.resolved.location_for_code, text_plan)

@@ -1,0 +1,49 @@
+"""What the learning tabs share: one model picker for the encoder and GPT-2, and the raw API result panel."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from models.errors import InputError
+from models.tasks import internals
+from tabs import _common
+
+
+def note(choice: str | None) -> str:
+    """Which model serves, and a visible warning for an offline stand-in (demo weights included)."""
+    try:
+        task = internals.task_of(choice)
+    except InputError as exc:
+        return f"⚠️ {exc}"
+    kind = "causal: each token sees only the ones before it" if task == "generate" else "bidirectional encoder"
+    return f"{_common.model_note(task, choice)}\n\n*{kind}*"
+
+
+def picker() -> tuple[gr.Dropdown, gr.Markdown]:
+    """A dropdown of the encoder's and GPT-2's models, and the note saying which one serves."""
+    options = internals.choices()
+    dropdown = gr.Dropdown(options, value=options[0], label="Model (a BERT-family encoder, or GPT-2)",
+                           allow_custom_value=False)
+    shown = gr.Markdown()
+    # On each page load and each change (triggers=None): start-up never waits on the Hub probe, and unlike
+    # a callable value this adds no public endpoint.
+    gr.on(None, note, dropdown, shown, api_visibility="private")
+    return dropdown, shown
+
+
+def follow_shape(dropdown: gr.Dropdown, layer: gr.Slider, head: gr.Slider) -> None:
+    """Keep the layer and head sliders within the picked model's range (read from its config only)."""
+    def update(choice: str, layer_now: int, head_now: int):
+        try:
+            layers, heads = internals.shape(choice)
+        except Exception:  # a remote or unreadable model: leave the sliders; the task says what is wrong
+            return gr.update(), gr.update()
+        return (gr.update(maximum=layers - 1, value=min(layers - 1, int(layer_now)), label=f"Layer (0-{layers - 1})"),
+                gr.update(maximum=heads - 1, value=min(heads - 1, int(head_now)), label=f"Head (0-{heads - 1})"))
+    dropdown.change(update, [dropdown, layer, head], [layer, head], api_visibility="private")
+
+
+def api_result(label: str = "As returned by the API") -> gr.JSON:
+    """The endpoint's own result, folded away under the views drawn from it."""
+    with gr.Accordion(label, open=False):
+        return gr.JSON(show_label=False)

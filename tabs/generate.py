@@ -1,0 +1,217 @@
+"""Text generation studio: GPT-2 continues a prompt token by token, with every decoding control,
+what the model was thinking at each step, and greedy vs sampling vs beam search side by side."""
+
+from collections.abc import Iterator
+
+import gradio as gr
+
+from models import limits
+from models.tasks import generate
+from tabs import _common
+
+TITLE = "Text generation"
+EXAMPLES = [
+    ["Once upon a time, a small robot", "sampling", 40],
+    ["The key idea of attention is", "greedy", 40],
+    ["The best way to learn a new language is", "beam search", 30],
+]
+BAND_COLOURS = dict(zip((label for label, _ in generate.BANDS), ("#4caf50", "#cddc39", "#ff9800", "#f44336")))
+STRATEGY_NOTES = {
+    "greedy": "**Greedy:** always the likeliest next token. Deterministic, often repetitive; one sequence.",
+    "sampling": "**Sampling:** each token is drawn from the distribution reshaped by temperature, top-k "
+                "and top-p. The seed makes the draw repeatable.",
+    "beam search": "**Beam search:** keeps the likeliest few partial texts (beams) and picks the best at "
+                   "the end, so **the text appears when it is done**: transformers cannot stream beam "
+                   "search (until then the output shows the prompt alone).",
+}
+CAPS = (f"**Limits:** prompt up to {limits.PROMPT_CHARS:,} characters; up to {limits.GENERATE_NEW_TOKENS} "
+        f"new tokens, {limits.GENERATE_SEQUENCES} sequences and {limits.GENERATE_BEAMS} beams; temperature "
+        f"0.01–{limits.TEMPERATURE_MAX:g}; top-k up to {limits.GENERATE_TOP_K:,}; repetition penalty "
+        f"1–{limits.REPETITION_PENALTY_MAX:g}; no-repeat n-gram size up to {limits.NO_REPEAT_NGRAM_MAX}.")
+
+
+def _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+              num_beams, repetition_penalty, no_repeat_ngram_size) -> generate.GenerationSettings:
+    return generate.GenerationSettings.checked(max_new_tokens, temperature, top_k, top_p, do_sample,
+                                               num_return_sequences, seed, num_beams, repetition_penalty,
+                                               no_repeat_ngram_size)
+
+
+def run(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+        num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None,
+        progress=gr.Progress()) -> Iterator[tuple[str, list[str]]]:
+    settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+                         num_beams, repetition_penalty, no_repeat_ngram_size)
+    for texts in generate.stream(prompt, settings, choice, _common.progress_callback(progress)):
+        yield texts[0], texts
+
+
+def code(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+         num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None) -> str:
+    settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+                         num_beams, repetition_penalty, no_repeat_ngram_size)
+    return generate.code(prompt, settings, choice)
+
+
+def think(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+          num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None,
+          progress=gr.Progress()) -> Iterator[tuple[list[tuple[str, str | None]], list[dict]]]:
+    settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
+                         num_beams, repetition_penalty, no_repeat_ngram_size)
+    for view in generate.thinking(prompt, settings, choice, _common.progress_callback(progress)):
+        if not view["steps"]:  # still generating: the text so far, not coloured yet
+            yield [(prompt, None), (view["text"][len(prompt):], None)], []
+            continue
+        yield [(prompt, None)] + [(s["token"], s["band"]) for s in view["steps"]], view["steps"]
+
+
+def compare(prompt, max_new_tokens, temperature, top_k, top_p, seed, num_beams=generate.COMPARE_BEAMS,
+            repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None,
+            progress=gr.Progress()) -> Iterator[tuple[str, str, str]]:
+    settings = generate.GenerationSettings.for_strategy(
+        "beam search", max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
+        seed=seed, num_beams=num_beams, repetition_penalty=repetition_penalty,
+        no_repeat_ngram_size=no_repeat_ngram_size)
+    for texts in generate.compare(prompt, settings, choice, _common.progress_callback(progress)):
+        yield tuple(texts.get(strategy, "") for strategy in generate.STRATEGIES)
+
+
+def pick_strategy(strategy: str, num_beams: int) -> tuple:
+    """The radio drives the API's do_sample and num_beams, and shows the controls that strategy uses."""
+    beam = strategy == "beam search"
+    beams = (int(num_beams) if num_beams and num_beams > 1 else generate.COMPARE_BEAMS) if beam else 1
+    return (strategy == "sampling", gr.update(value=beams, visible=beam),
+            gr.update(visible=strategy == "sampling"), STRATEGY_NOTES[strategy])
+
+
+def show_step(steps: list[dict] | None, step: int) -> tuple[object, str]:
+    """The top alternatives at one step, as a bar chart, and a sentence saying what was chosen."""
+    import pandas as pd
+
+    if not steps:
+        return None, "Run **Show probabilities** first."
+    chosen = steps[min(max(int(step), 1), len(steps)) - 1]
+    rows = [{"token": f"{rank}. {alt['token']!r}", "probability": alt["probability"],
+             "kind": "chosen" if alt["token_id"] == chosen["token_id"] else "alternative"}
+            for rank, alt in enumerate(chosen["alternatives"], 1)]
+    caption = (f"Step {chosen['step']} of {len(steps)}: the model chose {chosen['token']!r} with probability "
+               f"{chosen['probability']:.4f} ({chosen['band']}).")
+    if all(row["kind"] == "alternative" for row in rows):
+        caption += f" It was not among the top {len(rows)}: sampling or a penalty picked it."
+    return pd.DataFrame(rows), caption
+
+
+def after_thinking(steps: list[dict]) -> tuple:
+    plot, caption = show_step(steps, 1)
+    # A slider needs minimum < maximum, even for a one-step generation.
+    return gr.update(maximum=max(len(steps), 2), value=1), plot, caption
+
+
+def step_from_click(evt: gr.SelectData) -> int:
+    # The highlighted text is the prompt followed by one entry per step.
+    return max(int(evt.index), 1)
+
+
+def _controls() -> dict:
+    """The decoding controls, in a column; returns them by name."""
+    c = {}
+    c["strategy"] = gr.Radio(list(generate.STRATEGIES), value="sampling", label="Decoding strategy")
+    with gr.Row():
+        c["max_new_tokens"] = gr.Slider(1, limits.GENERATE_NEW_TOKENS, value=40, step=1,
+                                        label=f"Max new tokens (up to {limits.GENERATE_NEW_TOKENS})")
+        c["num_return_sequences"] = gr.Slider(1, limits.GENERATE_SEQUENCES, value=1, step=1,
+                                              label=f"Sequences (up to {limits.GENERATE_SEQUENCES})")
+    with gr.Row() as c["sampling_row"]:
+        c["temperature"] = gr.Slider(0.01, limits.TEMPERATURE_MAX, value=1.0, step=0.01, label="Temperature",
+                                     info="Below 1 sharpens the distribution, above 1 flattens it.")
+        c["top_k"] = gr.Slider(0, limits.GENERATE_TOP_K, value=50, step=1, label="Top-k (0: off)",
+                               info="Draw only from the k likeliest tokens.")
+        c["top_p"] = gr.Slider(0.01, 1.0, value=1.0, step=0.01, label="Top-p (1: off)",
+                               info="Draw only from the likeliest tokens that together reach p.")
+    c["num_beams"] = gr.Slider(1, limits.GENERATE_BEAMS, value=1, step=1, visible=False,
+                               label=f"Beams (up to {limits.GENERATE_BEAMS})")
+    with gr.Row():
+        c["repetition_penalty"] = gr.Slider(1.0, limits.REPETITION_PENALTY_MAX, value=1.0, step=0.05,
+                                            label="Repetition penalty (1: off)",
+                                            info="Divides the score of tokens already in the text.")
+        c["no_repeat_ngram_size"] = gr.Slider(0, limits.NO_REPEAT_NGRAM_MAX, value=0, step=1,
+                                              label="No-repeat n-gram size (0: off)",
+                                              info="Never repeat a run of this many tokens.")
+    c["seed"] = gr.Number(value=0, precision=0, label="Seed", minimum=0, maximum=limits.SEED_MAX)
+    # The API's do_sample (API.md); the strategy radio sets it.
+    c["do_sample"] = gr.Checkbox(value=True, label="do_sample", visible=False)
+    return c
+
+
+def _thinking_panel(inputs: list):
+    with gr.Accordion("What the model was thinking", open=False):
+        gr.Markdown("Re-runs the same settings (same seed, same text) and colours each generated token of "
+                    "the first sequence by the probability the model gave it. Click a token, or move the "
+                    "slider, to see the alternatives it weighed at that step.")
+        button = gr.Button("Show probabilities")
+        tokens = gr.HighlightedText(label="Generated tokens by probability", color_map=BAND_COLOURS,
+                                    show_legend=True, show_inline_category=False, combine_adjacent=False)
+        with gr.Row():
+            step = gr.Slider(1, limits.GENERATE_NEW_TOKENS, value=1, step=1, label="Step")
+            caption = gr.Markdown()
+        plot = gr.BarPlot(x="token", y="probability", color="kind", sort="-y",
+                          color_map={"chosen": "#1976d2", "alternative": "#9e9e9e"},
+                          label="Top alternatives at this step")
+        steps = gr.JSON(label="Every step (token, probability, alternatives)", open=False)
+    event = button.click(_common.guarded(think), inputs, [tokens, steps], api_name="generate_probabilities",
+                         concurrency_id=_common.concurrency_id("generate"))
+    event.success(after_thinking, steps, [step, plot, caption], api_visibility="private")
+    step.release(show_step, [steps, step], [plot, caption], api_visibility="private")
+    tokens.select(step_from_click, None, step, api_visibility="private").then(
+        show_step, [steps, step], [plot, caption], api_visibility="private")
+    return event
+
+
+def _compare_panel(c: dict, prompt: gr.Textbox, picker: gr.Dropdown):
+    with gr.Accordion("Side by side: greedy vs sampling vs beam search", open=False):
+        gr.Markdown("The same prompt and length, decoded three ways (one sequence each). Sampling uses "
+                    "the temperature, top-k, top-p and seed above.")
+        with gr.Row():
+            beams = gr.Slider(2, limits.GENERATE_BEAMS, value=generate.COMPARE_BEAMS, step=1,
+                              label=f"Beams for beam search (up to {limits.GENERATE_BEAMS})")
+            button = gr.Button("Compare")
+        with gr.Row():
+            boxes = [gr.Textbox(label=strategy.capitalize(), lines=6) for strategy in generate.STRATEGIES]
+    inputs = [prompt, c["max_new_tokens"], c["temperature"], c["top_k"], c["top_p"], c["seed"], beams,
+              c["repetition_penalty"], c["no_repeat_ngram_size"], picker]
+    return button.click(_common.guarded(compare), inputs, boxes, api_name="generate_compare",
+                        concurrency_id=_common.concurrency_id("generate"))
+
+
+def build() -> None:
+    _common.explain("A causal language model predicts the next token from the ones before it, again and "
+                    "again. Greedy decoding takes the likeliest token; sampling draws one, shaped by "
+                    "temperature, top-k and top-p; beam search follows several candidates and keeps the "
+                    "best. The same seed and settings give the same text.")
+    with gr.Row():
+        with gr.Column():
+            prompt = gr.Textbox(label="Prompt", lines=3, max_length=limits.PROMPT_CHARS,
+                                info=f"Up to {limits.PROMPT_CHARS:,} characters.")
+            c = _controls()
+            picker, _ = _common.model_picker("generate")
+            with gr.Row():
+                button = gr.Button("Generate", variant="primary")
+                stop = gr.Button("Stop", variant="stop")
+            gr.Markdown(CAPS)
+            gr.Examples(EXAMPLES, [prompt, c["strategy"], c["max_new_tokens"]])
+        with gr.Column():
+            note = gr.Markdown(STRATEGY_NOTES["sampling"])
+            first = gr.Textbox(label="Generated text (first sequence)", lines=8)
+            every = gr.JSON(label="All sequences")
+    c["strategy"].change(pick_strategy, [c["strategy"], c["num_beams"]],
+                         [c["do_sample"], c["num_beams"], c["sampling_row"], note], api_visibility="private")
+    inputs = [prompt, c["max_new_tokens"], c["temperature"], c["top_k"], c["top_p"], c["do_sample"],
+              c["num_return_sequences"], c["seed"], c["num_beams"], c["repetition_penalty"],
+              c["no_repeat_ngram_size"], picker]
+    event = gr.on([button.click, prompt.submit], _common.guarded(run), inputs, [first, every],
+                  api_name="generate", concurrency_id=_common.concurrency_id("generate"))
+    _common.show_code(event, "generate", inputs, code)
+    thinking = _thinking_panel(inputs)
+    side_by_side = _compare_panel(c, prompt, picker)
+    # Cancelling closes the running generator, whose generation thread then stops at its next step.
+    stop.click(None, None, None, cancels=[event, thinking, side_by_side], api_visibility="private")

@@ -1,0 +1,71 @@
+"""Summarization tab: an encoder-decoder writes a shorter text; long texts go piece by piece."""
+
+import gradio as gr
+
+from models import limits
+from models.tasks import summarize
+from tabs import _common
+
+TITLE = "Summarization"
+ARTICLE = (
+    "The city council voted on Tuesday to turn the old railway yard into a public park. The site has been "
+    "empty for twenty years and was used as a car park for the last decade. The plan includes a playground, "
+    "a community garden and a path along the river. Work is expected to start in the spring and to take two "
+    "years. Some residents asked for more housing instead, but the council said the park would be paid for "
+    "by a national fund that cannot be used for housing. The mayor called the vote a turning point for the "
+    "neighbourhood."
+)
+EXAMPLES = [[ARTICLE, 60, 20, 4]]
+
+
+def settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size):
+    return summarize.SummarySettings.checked(max_new_tokens, min_new_tokens, num_beams, length_penalty,
+                                             no_repeat_ngram_size)
+
+
+def run(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size, choice,
+        progress=gr.Progress()) -> str:
+    chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
+    return summarize.summarize(text, chosen, choice, _common.progress_callback(progress))
+
+
+def note(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size, choice) -> str:
+    chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
+    return summarize.note(text, chosen, choice)
+
+
+def code(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size, choice) -> str:
+    chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
+    return summarize.code(text, chosen, choice)
+
+
+def build() -> None:
+    _common.explain(
+        "An encoder reads the whole text; a decoder writes the summary token by token, here with beam "
+        "search (several candidate summaries kept at each step). T5 is told the task by the prefix "
+        "\"summarize: \" from its config. A text longer than the model reads at once is cut on sentence "
+        "boundaries, each piece is summarized, and the summaries are joined.")
+    with gr.Row():
+        with gr.Column():
+            text = gr.Textbox(label="Text", lines=10, max_length=limits.SUMMARIZE_CHARS,
+                              info=f"Up to {limits.SUMMARIZE_CHARS:,} characters.")
+            with gr.Row():
+                max_new_tokens = gr.Slider(1, limits.SEQ2SEQ_NEW_TOKENS, value=60, step=1, label="Max new tokens")
+                min_new_tokens = gr.Slider(0, limits.SEQ2SEQ_NEW_TOKENS, value=20, step=1, label="Min new tokens")
+                num_beams = gr.Slider(1, limits.SEQ2SEQ_BEAMS, value=4, step=1, label="Beams")
+            with gr.Accordion("More settings (defaults: distilbart's and t5-small's own)", open=False):
+                length_penalty = gr.Slider(0.0, limits.LENGTH_PENALTY_MAX, value=2.0, step=0.1,
+                                           label="Length penalty (above 1 favours longer summaries)")
+                no_repeat = gr.Slider(0, limits.NO_REPEAT_NGRAM_MAX, value=3, step=1,
+                                      label="No-repeat n-gram size (0: off)")
+            picker, _ = _common.model_picker("summarize")
+            button = gr.Button("Summarize", variant="primary")
+            gr.Examples(EXAMPLES, [text, max_new_tokens, min_new_tokens, num_beams])
+        with gr.Column():
+            summary = gr.Textbox(label="Summary", lines=8, interactive=False)
+            how = gr.Markdown()
+    inputs = [text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat, picker]
+    event = gr.on([button.click], _common.guarded(run), inputs, summary,
+                  api_name="summarize", concurrency_id=_common.concurrency_id("summarize"))
+    event.success(_common.guarded(note), inputs, how, api_visibility="private")
+    _common.show_code(event, "summarize", inputs, code)

@@ -1,0 +1,118 @@
+"""Attention views: offline bertviz documents, heatmap matrices, caps, and the word in context."""
+
+import html
+import re
+
+import numpy as np
+import pytest
+
+from models.errors import InputError
+from models.tasks import attention, bertviz_offline, internals
+
+NOVEL_A, NOVEL_B = "I read a good novel.", "Attention is a novel idea."
+GPT2 = "openai-community/gpt2"
+
+
+def srcdoc(frame: str) -> str:
+    return html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
+
+
+@pytest.fixture(scope="module")
+def novel(offline_pack) -> internals.Forward:
+    return internals.forward(NOVEL_A)
+
+
+def test_forward_keeps_every_layer_and_head(novel):
+    assert novel.tokens == ["[CLS]", "i", "read", "a", "good", "novel", ".", "[SEP]"]
+    assert novel.attentions.shape == (6, 12, 8, 8) and novel.hidden.shape == (7, 8, 384)  # MiniLM
+    np.testing.assert_allclose(novel.attentions.sum(axis=-1), 1.0, atol=1e-5)  # every row is a distribution
+    assert novel.special == [True] + [False] * 6 + [True] and not novel.causal
+
+
+def test_gpt2_attention_is_causal(offline_pack):
+    run = internals.forward(NOVEL_A, GPT2)
+    assert run.causal and run.attentions.shape[2:] == (6, 6)
+    assert np.abs(np.triu(run.attentions, k=1)).max() == 0.0  # no token sees a later one
+
+
+def test_bertviz_document_renders_without_the_internet(offline_pack):
+    frame, figure = attention.attention(NOVEL_A, 2, 3)
+    assert frame.startswith("<iframe") and 'sandbox="allow-scripts"' in frame
+    document = srcdoc(frame)
+    assert "cdnjs" not in document and "require.config" not in document
+    assert "jQuery v3" in document and "d3js.org" in document  # both libraries inlined
+    assert document.count("requirejs(['jquery', 'd3']") == 2  # head view and model view
+    assert '"left_text": ["[CLS]", "i", "read", "a", "good", "novel", ".", "[SEP]"]' in document
+    assert '"layer": 2, "heads": [3]' in document  # the head view opens at the chosen layer and head
+    # The attention numbers are written once, compactly, and shared by both views.
+    assert document.count("window.bertvizAttention = [[[[") == 1 and '"attn": window.bertvizAttention' in document
+    assert len(frame) < 600_000
+    assert figure.axes[0].get_title().startswith("Layer 2, head 3")
+
+
+def test_heatmap_is_the_chosen_head_or_the_mean(novel):
+    keep = list(range(8))
+    np.testing.assert_array_equal(attention.head_matrix(novel, 4, 7, False, keep), novel.attentions[4, 7])
+    np.testing.assert_allclose(attention.head_matrix(novel, 4, 7, True, keep), novel.attentions[4].mean(axis=0))
+
+
+def test_hiding_special_tokens_drops_cls_and_sep(novel, offline_pack):
+    keep = attention.shown_positions(novel, hide_special=True)
+    assert keep == [1, 2, 3, 4, 5, 6]
+    frame, figure = attention.attention(NOVEL_A, 0, 0, hide_special=True)
+    assert "[CLS]" not in srcdoc(frame) and "rows no longer sum to 1" in figure.axes[0].get_title()
+
+
+def test_a_script_end_in_the_text_cannot_break_out_of_the_view():
+    document = bertviz_offline.page([("t", '<div></div><script type="text/javascript">var a = "</script><b>";'
+                                           "</script>")])
+    assert '"<\\/script><b>"' in document
+
+
+@pytest.mark.parametrize("layer, head, message", [
+    (6, 0, r"Layer \(this model has 6 layers, counted from 0\) must be between 0 and 5"),
+    (-1, 0, "must be between 0 and 5"),
+    (0, 12, r"Head \(this model has 12 heads per layer, counted from 0\) must be between 0 and 11"),
+    (1.5, 0, "whole number"),
+])
+def test_layer_and_head_out_of_range_are_refused(offline_pack, layer, head, message):
+    with pytest.raises(InputError, match=message):
+        attention.attention(NOVEL_A, layer, head)
+
+
+def test_too_many_tokens_are_refused_with_the_cap(offline_pack):
+    with pytest.raises(InputError, match="is 72 tokens; attention views show at most 64"):
+        attention.attention("word " * 70, 0, 0)
+
+
+def test_the_word_in_context_moves_away_layer_by_layer(offline_pack):
+    result = attention.compare_word(NOVEL_A, NOVEL_B, "novel")
+    assert result["layers"] == list(range(7)) and len(result["cosine_similarity"]) == 7
+    first, last = result["cosine_similarity"][0], result["cosine_similarity"][-1]
+    assert first > 0.95 and last < first - 0.05  # same embedding at first, context pulls them apart
+    assert result["sentences"]["a"]["positions"] == [5] and result["sentences"]["b"]["positions"] == [4]
+    weights = [p["weight"] for p in result["sentences"]["a"]["attends_to"]]
+    assert weights == sorted(weights, reverse=True) and len(weights) == attention.TOP_ATTENDED
+
+
+def test_the_same_sentence_twice_gives_similarity_one(offline_pack):
+    result = attention.compare_word(NOVEL_A, NOVEL_A, "NOVEL")  # case does not matter
+    assert result["cosine_similarity"] == [1.0] * 7
+
+
+def test_a_word_of_several_tokens_is_their_mean(offline_pack):
+    result = attention.compare_word("Tokenization matters.", "I like tokenization", "tokenization", GPT2)
+    assert result["sentences"]["a"]["word_tokens"] == ["Token", "ization"]
+    assert result["sentences"]["b"]["word_tokens"] == ["Ġtoken", "ization"]
+
+
+def test_a_missing_word_is_named(offline_pack):
+    with pytest.raises(InputError, match=r"The word 'novel' is not in sentence B \('Attention is new.'\)"):
+        attention.compare_word(NOVEL_A, "Attention is new.", "novel")
+    with pytest.raises(InputError, match="is not in sentence A"):
+        attention.compare_word("Novelty sells.", NOVEL_B, "novel")  # whole words only
+
+
+def test_word_figure_draws_similarity_and_both_sentences(offline_pack):
+    fig = attention.compare_word_figure(attention.compare_word(NOVEL_A, NOVEL_B, "novel"))
+    assert len(fig.axes) == 3 and NOVEL_B in fig.axes[2].get_title()

@@ -1,0 +1,59 @@
+"""The shared training helpers: background runs that stream, stop when closed, and leave threads as they were."""
+
+import threading
+import time
+
+import pytest
+import torch
+
+from models import training
+
+
+def test_updates_are_coalesced_and_the_result_comes_last():
+    def work(emit, should_stop):
+        for i in range(100):
+            emit(i)
+        return "done"
+
+    assert list(training.stream_training(work, min_interval=60)) == [0, "done"]
+
+
+def test_an_error_in_the_work_is_raised_to_the_caller():
+    def broken(emit, should_stop):
+        raise ValueError("bad batch")
+
+    with pytest.raises(ValueError, match="bad batch"):
+        list(training.stream_training(broken))
+
+
+def test_closing_the_stream_stops_the_work_and_frees_the_lock():
+    stopped = []
+
+    def work(emit, should_stop):
+        while not should_stop():
+            emit("tick")
+            time.sleep(0.01)
+        stopped.append(True)
+
+    iterator = training.stream_training(work, min_interval=0)
+    assert next(iterator) == "tick"
+    iterator.close()
+    assert training.TRAINING.acquire(timeout=30)
+    training.TRAINING.release()
+    assert stopped == [True]
+
+
+def test_training_uses_fewer_threads_and_restores_the_default():
+    default = torch.get_num_threads()
+    seen = list(training.stream_training(lambda emit, should_stop: torch.get_num_threads()))
+    assert seen == [min(default, training.training_threads())]
+    later: list[int] = []
+    thread = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert later == [default] and torch.get_num_threads() == default
+
+
+def test_lm_blocks():
+    assert training.lm_blocks(list(range(10)), 4) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert training.lm_blocks([1, 2], 4) == [[1, 2]]

@@ -1,0 +1,80 @@
+"""The fine-tuning lab as users script it: pinned endpoints, streamed training, My model, bad input, cancel."""
+
+import time
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from models import loader, training
+
+TOPICS = "text,label\n" + "".join(f"{s},{label}\n" for label, sentences in {
+    "sport": ["The striker scored twice", "The team won the cup", "She ran a fast marathon",
+              "The keeper saved a penalty", "The coach praised the defence"],
+    "cooking": ["Simmer the onions slowly", "Bake the bread for an hour", "Whisk the eggs with sugar",
+                "Season the soup with salt", "Chop the parsley finely"],
+}.items() for s in sentences)
+
+PINNED = {
+    "/train_classifier": ["examples", "epochs", "learning_rate", "batch_size"],
+    "/train_lm": ["text", "steps"],
+    "/pair_view": ["sentence1", "sentence2"],
+}
+
+
+def test_endpoints_and_leading_inputs_are_pinned(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for api_name, names in PINNED.items():
+        params = endpoints[api_name]["parameters"]
+        assert [p["parameter_name"] for p in params[:len(names)]] == names, api_name
+        assert all(p["parameter_has_default"] for p in params[len(names):]), (api_name, params)
+
+
+def test_train_classifier_streams_then_serves_the_sentiment_tab(client):
+    job = client.submit(TOPICS, 2, 2e-4, 8, api_name="/train_classifier")
+    result = job.result(timeout=600)
+    assert set(result["labels"]) == {"cooking", "sport"} and result["test_examples"] == 2
+    assert sum(map(sum, result["confusion_matrix"])) == 2 and 0 <= result["accuracy"] <= 1
+    assert len(job.outputs()) >= 2  # progress came before the metrics
+    scores = client.predict("Fry the garlic in butter", loader.MY_MODEL, api_name="/sentiment")
+    assert {c["label"] for c in scores["confidences"]} == {"cooking", "sport"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (("sentence,class\nx,y\n", 1, 1e-4, 8), "header text,label"),
+    ((TOPICS, 1, 1e-4, 8, "sport, travel"), "label 'cooking', which is not one of the labels you listed"),
+    (("text,label\n" + "ok,A\nno,B\n" * 501, 1, 1e-4, 8), "more than 1,000 examples"),
+    ((TOPICS, 11, 1e-4, 8), "Epochs must be between 1 and 10"),
+    ((TOPICS, 1, 1e-4, 65), "Batch size must be between 1 and 64"),
+])
+def test_bad_classifier_input_is_a_clear_error(client, args, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/train_classifier")
+    assert client.predict("A cat.", "A dog.", 0, api_name="/pair_view")["shapes"]["input_ids"][0] == 1
+
+
+def test_cancel_leaves_the_previous_model(client):
+    client.predict(TOPICS, 1, 2e-4, 8, api_name="/train_classifier")
+    previous = loader.get("sentiment", loader.MY_MODEL)
+    job = client.submit(TOPICS, 10, 2e-4, 1, api_name="/train_classifier")  # 80 steps
+    deadline = time.monotonic() + 300
+    while not any(o.get("status") == "training" for o in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    job.cancel()
+    assert training.TRAINING.acquire(timeout=120)  # the worker stops at its next step
+    training.TRAINING.release()
+    assert loader.get("sentiment", loader.MY_MODEL) is previous
+
+
+def test_train_lm_round_trip(client):
+    result = client.predict("The cat sat on the mat. " * 30, 4, 3e-3, api_name="/train_lm")
+    assert result["loss_end"] < result["loss_start"]
+    assert result["before"].startswith("The cat sat on the") and result["after"].startswith("The cat sat on the")
+    with pytest.raises(AppError, match="Steps must be between 1 and 200"):
+        client.predict("Some text.", 0, api_name="/train_lm")
+
+
+def test_pair_view_round_trip(client):
+    batch = client.predict("The cat sat.", "A cat was sitting.", 2, api_name="/pair_view")
+    assert batch["labels"] == [-100, 1, 0] and batch["shapes"]["token_type_ids"][0] == 3
+    with pytest.raises(AppError, match="second sentence"):
+        client.predict("The cat sat.", "", 2, api_name="/pair_view")

@@ -1,0 +1,92 @@
+"""The /qa, /summarize and /translate endpoints as users script them, and the code each tab shows."""
+
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from models.tasks import qa, summarize, translate
+from tabs import qa as qa_tab
+
+CONTEXT = "The treaty was signed in Paris in 1898 after long talks. It ended the war."
+ARTICLE = "The council voted to build a park. Work starts in spring. Residents wanted housing."
+PINNED = {
+    "/qa": ["question", "context", "top_k"],
+    "/summarize": ["text", "max_new_tokens", "min_new_tokens", "num_beams"],
+    "/translate": ["text", "target_language"],
+}
+
+
+def test_endpoints_and_their_leading_inputs_are_pinned(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for api_name, names in PINNED.items():
+        params = endpoints[api_name]["parameters"]
+        assert [p["parameter_name"] for p in params[: len(names)]] == names, api_name
+        assert all(p["parameter_has_default"] for p in params[len(names):]), api_name  # model choice etc.
+
+
+def test_qa_round_trip(client):
+    answer, marked, answers = client.predict("Where was it signed?", CONTEXT, 3, api_name="/qa")
+    assert answers == qa.answer("Where was it signed?", CONTEXT, 3)  # the same as the model layer
+    assert answer == answers[0]["answer"] and len(answers) == 3
+    assert "".join(part["token"] for part in marked) == CONTEXT
+    assert [p["token"] for p in marked if p["class_or_confidence"] == "answer"] == [answer]
+
+
+def test_summarize_round_trip(client):
+    summary = client.predict(ARTICLE, 8, 2, 2, api_name="/summarize")
+    assert summary == summarize.summarize(ARTICLE, summarize.SummarySettings.checked(8, 2, 2, 2.0, 3))
+
+
+def test_translate_round_trip(client):
+    text = "Where is the station?"
+    assert client.predict(text, "French", 4, api_name="/translate") == \
+        translate.translate(text, "French", max_new_tokens=4)
+
+
+@pytest.mark.parametrize("args, api_name, message", [
+    (("", CONTEXT), "/qa", "Enter a question"),
+    (("Why?", "x" * 20_001), "/qa", "limit is 20,000"),
+    ((ARTICLE, 5, 10, 2), "/summarize", "Min new tokens"),
+    (("", 5, 1, 2), "/summarize", "Enter a text to summarize"),
+    (("Hello.", "Klingon"), "/translate", "Pick one of: German, French, Romanian"),
+    (("Hello.", "German", 4, "Helsinki-NLP/opus-mt-en-ro"), "/translate", "Pick one of: Romanian"),
+])
+def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(client, args, api_name, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name=api_name)
+    assert client.predict("Where?", CONTEXT, 1, api_name="/qa")[2]
+
+
+def test_no_answer_is_explained():
+    assert "No answer" in qa_tab.verdict([{"answer": "", "score": 0.7, "start": 0, "end": 0}])
+    assert "Score" in qa_tab.verdict([{"answer": "Paris", "score": 0.7, "start": 25, "end": 30}])
+
+
+SEPARATOR = "----- next snippet -----"
+
+
+def run_snippets(*codes: str) -> list[str]:
+    """What each snippet prints, run one after the other in one fresh interpreter (imports are slow here)."""
+    driver = "\n".join(f"exec({code!r}, {{}})\nprint({SEPARATOR!r})" for code in codes)
+    result = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [out.removeprefix("\n").removesuffix("\n") for out in result.stdout.split(SEPARATOR)[:-1]]
+
+
+def test_each_tab_shows_code_that_prints_what_the_tab_returns(offline_pack):
+    """Plain transformers, in a subprocess: QA over several windows, summary in pieces, translation."""
+    context, question = CONTEXT * 40, "Where was it signed?"
+    long = " ".join([ARTICLE] * 12)  # several pieces for the tiny BART
+    settings = summarize.SummarySettings.checked(4, 1, 2, 2.0, 3)
+    text = "Where is the station?"
+    printed = run_snippets(qa.code(question, context, 3), summarize.code(long, settings),
+                           translate.code(text, "German", max_new_tokens=3))
+    assert ast.literal_eval(printed[0]) == [{**a, "score": round(a["score"], 4)}
+                                            for a in qa.answer(question, context, 3)]
+    assert printed[1] == summarize.summarize(long, settings)
+    assert printed[2] == translate.translate(text, "German", max_new_tokens=3)

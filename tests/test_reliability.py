@@ -1,0 +1,308 @@
+"""Bad input against every public endpoint, and faults (a corrupt model folder, a failed load, a handler past
+its time budget, a client that goes away mid-generation): each answered clearly, and the app keeps serving.
+
+The app runs in this process (launched on loopback), so its memory is this process's RSS, and its handlers
+can be counted and slowed down from here.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import inspect
+import os
+import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import psutil
+import pytest
+from bad_inputs import SKIPPED, Endpoint, discover, unclear
+from raw_client import RawClient
+
+import app
+import config
+from models import loader, offline
+from models.registry import REGISTRY
+from tabs import _safety
+
+CALL_SECONDS = 60  # a bad input answered later than this counts as a hang
+RESTRICTED_SECONDS = 20  # a training or AWS call not refused by then has started work (and is cut off)
+MEMORY_GROWTH_MB = 150  # what the whole catalogue (10 MB inputs included) may leave behind
+WORKERS = 3  # endpoints catalogued at once (each endpoint's own calls stay in order)
+
+
+def rss_mb() -> float:
+    return psutil.Process(os.getpid()).memory_info().rss / 2**20
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@dataclass
+class LaunchedApp:
+    url: str
+    runs: collections.Counter  # api_name -> handler runs (a bad input refused before any handler adds none)
+    ner_folder: object  # the folder `--model ner=...` points at (a copy of the offline NER model)
+
+
+def _counting(fn, runs: collections.Counter, api_name: str):
+    """fn, counting its runs; stays a generator function if fn is one (gradio streams those)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            runs[api_name] += 1
+            yield from fn(*args, **kwargs)
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        runs[api_name] += 1
+        return fn(*args, **kwargs)
+    return call
+
+
+@pytest.fixture(scope="module")
+def launched(settings, offline_pack, tmp_path_factory):
+    """A second app, as an operator would start it with `--model ner=FOLDER`, its handlers counted."""
+    ner_folder = tmp_path_factory.mktemp("models") / "ner"
+    shutil.copytree(offline.entry_path(REGISTRY["ner"].offline), ner_folder)
+    port = __import__("conftest").free_port()
+    local = replace(settings, port=port, model_overrides={"ner": str(ner_folder)})
+    demo = app.build_demo(local)
+    runs: collections.Counter = collections.Counter()
+    for fn in demo.fns.values():
+        if fn.api_name and fn.api_visibility == "public":
+            fn.fn = _counting(fn.fn, runs, f"/{fn.api_name}")
+    _, url, _ = app.launch(demo, local, prevent_thread_lock=True, quiet=True)
+    yield LaunchedApp(url, runs, ner_folder)
+    demo.close()
+    config.use(settings)
+    loader.clear()
+
+
+@pytest.fixture(scope="module")
+def endpoints(launched) -> dict[str, Endpoint]:
+    from gradio_client import Client
+
+    return discover(Client(launched.url, verbose=False))
+
+
+@pytest.fixture
+def raw(launched):
+    client = RawClient(launched.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def no_aws(monkeypatch, tmp_path):
+    """No AWS configuration at all: a Bedrock call that passed validation stops at "not configured"."""
+    for var in [v for v in os.environ if v.startswith("AWS_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+
+
+# ---- the bad-input catalogue ------------------------------------------------------------------
+
+def catalogue(launched: LaunchedApp, endpoint: Endpoint) -> tuple[int, list[str]]:
+    """Every bad value for every parameter of one endpoint; returns (inputs tried, failures).
+
+    After a bad value that reached the tab's handler (or was answered), the next valid request must
+    succeed; a value refused before any handler ran is followed by one valid request per parameter.
+    """
+    raw, failures, tried = RawClient(launched.url), [], 0
+    seconds = RESTRICTED_SECONDS if endpoint.restricted else CALL_SECONDS
+    name = endpoint.api_name
+
+    def follow_up(where: str) -> None:
+        after = raw.call(name, *endpoint.valid_args(), timeout=seconds)
+        if not after.ok and not (endpoint.stateful and after.error == baseline.error):
+            failures.append(f"{where}: the next valid request failed ({after.error!r:.150})")
+
+    try:
+        if not endpoint.params:
+            outcome = raw.call(name, timeout=seconds)
+            if not outcome.ok and unclear(outcome.error):
+                failures.append(f"{name}(): {unclear(outcome.error)}")
+            return 1, failures
+        baseline = None
+        if not endpoint.restricted or endpoint.unconfigured:
+            baseline = raw.call(name, *endpoint.valid_args(), timeout=seconds)
+            if not baseline.ok and unclear(baseline.error):
+                failures.append(f"{name} with valid inputs: {unclear(baseline.error)}")
+            if not baseline.ok and not (endpoint.unconfigured or endpoint.stateful):
+                return 0, [f"{name}: the valid companion inputs {endpoint.valid_args()!r:.200} fail "
+                           f"({baseline.error!r:.200}); add working ones to bad_inputs.VALID"]
+        for index, param in enumerate(endpoint.params):
+            for case in param.cases():
+                if endpoint.restricted and not case.cheap:
+                    continue
+                tried += 1
+                where = f"{name} {param.name}={case.name}"
+                runs_before = launched.runs[name]
+                outcome = raw.call(name, *endpoint.with_value(index, case.value), timeout=seconds)
+                if outcome.ok and (case.refuse or endpoint.restricted):
+                    failures.append(f"{where}: accepted, must be refused")
+                elif not outcome.ok and (reason := unclear(outcome.error)):
+                    failures.append(f"{where}: {reason} ({outcome.error!r:.150})")
+                elif endpoint.unconfigured and not baseline.ok and outcome.error == baseline.error:
+                    failures.append(f"{where}: not checked before the outside call ({outcome.error!r:.80})")
+                if not endpoint.restricted and (outcome.ok or launched.runs[name] > runs_before):
+                    follow_up(where)
+            if not endpoint.restricted:
+                follow_up(f"{name} after all bad {param.name} values")
+        return tried, failures
+    finally:
+        raw.close()
+
+
+def test_every_endpoint_refuses_bad_input_clearly_and_keeps_serving(launched, endpoints, no_aws, capsys):
+    assert len(endpoints) >= 5, "endpoint discovery found almost nothing"
+    todo = [e for name, e in sorted(endpoints.items()) if name not in SKIPPED]
+    warm = RawClient(launched.url)  # each model loads once before memory is measured
+    for endpoint in todo:
+        if endpoint.params and not endpoint.restricted:
+            warm.call(endpoint.api_name, *endpoint.valid_args(), timeout=CALL_SECONDS)
+    warm.close()
+    before, started = rss_mb(), time.monotonic()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda e: catalogue(launched, e), todo))
+    after = rss_mb()
+    tried = sum(count for count, _ in results)
+    failures = [failure for _, found in results for failure in found]
+    with capsys.disabled():
+        print(f"\n[reliability] {tried} bad inputs on {len(todo)} endpoints in {time.monotonic() - started:.0f} s; "
+              f"{len(failures)} failures; RSS {before:.0f} -> {after:.0f} MB")
+    assert not failures, "\n".join(failures)
+    assert after - before < MEMORY_GROWTH_MB, f"memory grew {after - before:.0f} MB over the catalogue"
+
+
+# ---- faults ---------------------------------------------------------------------------------
+
+def test_a_corrupt_model_folder_fails_its_tab_only_and_recovers_once_fixed(launched, endpoints, raw):
+    backup = launched.ner_folder.with_name("ner-good")
+    shutil.copytree(launched.ner_folder, backup, dirs_exist_ok=True)
+    loader.clear()  # as after a restart: nothing loaded yet
+    weights = next(launched.ner_folder.glob("*.safetensors"))
+    weights.write_bytes(b"not a safetensors file" * 100)
+    try:
+        broken = raw.call("/ner", "Angela Merkel visited Paris.", str(launched.ner_folder))
+        assert not broken.ok and "could not be loaded" in broken.error and not unclear(broken.error)
+        others = [e for e in endpoints.values() if e.params and not (e.restricted or e.stateful)
+                  and e.api_name != "/ner" and e.api_name not in SKIPPED]
+        failed = {e.api_name: outcome.error for e in others
+                  if not (outcome := raw.call(e.api_name, *e.valid_args(), timeout=CALL_SECONDS)).ok}
+        assert not failed, f"other tabs failed while the NER folder was corrupt: {failed}"
+    finally:
+        shutil.copytree(backup, launched.ner_folder, dirs_exist_ok=True)
+    fixed = raw.call("/ner", "Angela Merkel visited Paris.", str(launched.ner_folder))
+    assert fixed.ok, fixed.error
+
+
+def test_a_load_error_is_not_remembered_the_next_request_retries(launched, raw, monkeypatch):
+    loader.clear()
+    real, failures = loader._load_model, []
+
+    def fails_once(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise OSError("Input/output error while reading the weights")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_load_model", fails_once)
+    first = raw.call("/sentiment", "A fine film.")
+    assert not first.ok and "could not be loaded" in first.error and "try again" in first.error
+    second = raw.call("/sentiment", "A fine film.")
+    assert second.ok, second.error
+
+
+@pytest.fixture
+def tight_budget(settings):
+    """A 1.5 s time budget per request, for this test only."""
+    current = config.current()
+    config.use(replace(current, time_budget_s=1.5))
+    yield 1.5
+    config.use(current)
+    assert wait_until(lambda: _safety.overdue() == 0, timeout=30), "a timed-out handler never finished"
+
+
+def _slow_forward(monkeypatch, task: str, seconds: float, times: int | None = None) -> list:
+    """Make `task`'s model sleep `seconds` before each forward pass (the first `times` passes only)."""
+    model = loader.get(task).model
+    forward, calls = model.forward, []
+
+    def slow(*args, **kwargs):
+        calls.append(time.monotonic())
+        if times is None or len(calls) <= times:
+            time.sleep(seconds)
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(model, "forward", slow)
+    return calls
+
+
+def test_a_handler_past_its_budget_times_out_clearly_and_frees_the_worker(launched, raw, tight_budget,
+                                                                         monkeypatch):
+    _slow_forward(monkeypatch, "fill_mask", seconds=4, times=1)
+    late = raw.call("/fill_mask", "Paris is the [MASK] of France.")
+    assert not late.ok and "longer than 1.5 seconds" in late.error and late.seconds < 3.5
+    assert _safety.overdue() == 1  # the slow pass is still sleeping in its own thread
+    again = raw.call("/fill_mask", "Paris is the [MASK] of France.")  # same concurrency group: slot freed
+    assert again.ok and again.seconds < 3, (again.error, again.seconds)
+
+
+def test_a_generation_past_its_budget_is_stopped(launched, raw, tight_budget, monkeypatch):
+    from models.tasks import generate
+
+    calls = _slow_forward(monkeypatch, "generate", seconds=0.05)  # 200 tokens would take 10 s
+    args = ["Once upon a time", 200, 1.0, 50, 1.0, True, 1, 0]
+    late = raw.call("/generate", *args)
+    assert not late.ok and "longer than 1.5 seconds" in late.error
+    assert wait_until(lambda: generate.running() == 0, timeout=3), "the generation thread kept running"
+    passes = len(calls)
+    time.sleep(0.5)
+    assert len(calls) == passes < 100
+
+
+def test_a_client_that_disconnects_mid_generation_stops_it(launched, raw, monkeypatch):
+    from models.tasks import generate
+
+    calls = _slow_forward(monkeypatch, "generate", seconds=0.05)
+    response, session = raw.join("/generate", ["Once upon a time", 200, 1.0, 50, 1.0, True, 1, 0])
+    assert response.status_code == 200
+    for message in raw.events(session, timeout=30):  # read until the first partial text, then hang up
+        if message.get("msg") == "process_generating":
+            break
+    assert generate.running() == 1
+    hung_up = time.monotonic()
+    assert wait_until(lambda: generate.running() == 0, timeout=5), "generation went on without its client"
+    stopped_after = time.monotonic() - hung_up
+    passes = len(calls)
+    time.sleep(0.5)
+    assert len(calls) == passes < 120, "the model kept running after the client left"
+    assert raw.call("/generate", "Hello", 5, 1.0, 50, 1.0, True, 1, 0).ok  # and the tab serves the next one
+    print(f"[reliability] generation stopped {stopped_after:.2f} s after the client hung up")
+
+
+def test_busy_with_overdue_handlers_new_requests_get_a_clear_refusal(launched, raw, tight_budget, monkeypatch):
+    release = threading.Event()
+    monkeypatch.setattr(_safety, "MAX_OVERDUE", 1)
+    model = loader.get("sentiment").model
+    forward = model.forward
+    monkeypatch.setattr(model, "forward", lambda *a, **k: (release.wait(10), forward(*a, **k))[1])
+    assert not raw.call("/sentiment", "A fine film.").ok  # times out; its thread waits for `release`
+    busy = raw.call("/ner", "Angela Merkel visited Paris.", str(launched.ner_folder))
+    assert not busy.ok and "still finishing" in busy.error
+    release.set()
+    assert wait_until(lambda: _safety.overdue() == 0, timeout=10)
+    assert raw.call("/ner", "Angela Merkel visited Paris.", str(launched.ner_folder)).ok

@@ -1,0 +1,151 @@
+"""Security probes with raw HTTP against the launched app (loopback only), and the launch defaults.
+
+The socket guard (conftest) fails any connection that is not to loopback, so a URL probe can never reach
+the metadata service even if the app tried; the probes only assert that the app refuses.
+"""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlparse
+
+import gradio as gr
+import httpx
+import pytest
+from bad_inputs import discover
+
+import app
+import config
+
+SECRET_MARKERS = ("root:", "AWS_", "PATH=", "import ")  # /etc/passwd, an environment, source code
+FILE_PROBES = [
+    "/etc/passwd", "//etc/passwd", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "..%2f..%2f..%2fetc%2fpasswd",
+    "/proc/self/environ", "file:///etc/passwd", "app.py", "config.py", "../app.py", "~/.aws/credentials",
+]
+URL_PROBES = [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",  # EC2/SageMaker instance metadata
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://169.254.170.2/v2/credentials",  # ECS task credentials
+    "http://127.0.0.1:{port}/config", "http://localhost:{port}/config", "http://[::1]:{port}/config",
+    "http://0.0.0.0:{port}/config",
+]
+
+
+@pytest.fixture(scope="module")
+def http(app_url):
+    with httpx.Client(base_url=app_url.rstrip("/"), timeout=30) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path", FILE_PROBES)
+def test_file_route_serves_no_file_outside_the_app(http, path):
+    for prefix in ("/gradio_api/file=", "/file="):
+        response = http.get(prefix + path)
+        assert response.status_code in (403, 404), (prefix + path, response.status_code)
+        assert not any(marker in response.text for marker in SECRET_MARKERS)
+
+
+@pytest.mark.parametrize("url", URL_PROBES)
+def test_file_route_fetches_no_internal_url(http, app_url, url):
+    url = url.format(port=urlparse(app_url).port)
+    response = http.get("/gradio_api/file=" + url)
+    assert response.status_code == 403, (url, response.status_code, response.text[:200])
+    assert "version" not in response.text  # the app's own /config did not come back through the proxy
+
+
+def test_direct_rest_route_is_refused_for_every_endpoint(http, client):
+    for api_name in discover(client):
+        for route in (f"/gradio_api/api{api_name}", f"/gradio_api/run{api_name}"):
+            response = http.post(route, json={"data": ["Hello."]})
+            assert response.status_code in (403, 404, 405), (route, response.status_code)
+            assert "data" not in response.json() or "detail" in response.json()
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "https://huggingface.co.evil.example"])
+def test_a_foreign_origin_gets_no_cors_grant(http, origin):
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}
+    responses = [http.get("/config", headers={"Origin": origin}),
+                 http.options("/gradio_api/queue/join", headers=preflight),
+                 http.get("/gradio_api/info", headers={"Origin": origin})]
+    for response in responses:
+        granted = response.headers.get("access-control-allow-origin")
+        assert granted not in (origin, "*"), (response.request.url, granted)
+
+
+def test_the_app_itself_is_granted_its_own_origin(http, app_url):
+    origin = app_url.rstrip("/")
+    assert http.get("/config", headers={"Origin": origin}).headers.get("access-control-allow-origin") == origin
+
+
+def test_launch_defaults_as_served(http):
+    served = http.get("/config").json()
+    assert served["show_error"] is False  # tracebacks stay in the log; users see our gr.Error messages
+    assert served["analytics_enabled"] is False
+    assert served["enable_queue"] is True
+    assert served["max_file_size"] == 5 * 1024 * 1024
+    assert served["run_history"] is False and served["mcp_server"] is False
+    assert http.get("/monitoring").status_code in (403, 404)
+    assert http.get("/gradio_api/runs").status_code == 404
+    assert http.get("/gradio_api/mcp/sse").status_code == 404
+
+
+def test_uploads_over_the_cap_are_refused(http):
+    response = http.post("/gradio_api/upload", files={"files": ("big.csv", b"x" * (5 * 1024 * 1024 + 1))})
+    assert response.status_code == 413
+
+
+def test_launch_passes_the_security_defaults(settings, monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: seen.update(kwargs))
+    app.launch(gr.Blocks(), settings)
+    assert seen["share"] is False and seen["auth"] is None
+    assert seen["show_error"] is False and seen["enable_monitoring"] is False
+    assert seen["allowed_paths"] == [] and seen["max_file_size"] == "5mb"
+    assert seen["run_history"] is False and seen["mcp_server"] is False and seen["strict_cors"] is True
+    assert capsys.readouterr().out == ""  # nothing secret to print without --share
+
+
+def test_share_without_auth_gets_a_random_password_printed_once(settings, monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: seen.append(kwargs["auth"]))
+    sharing = config.Settings(**{**settings.__dict__, "share": True})
+    app.launch(gr.Blocks(), sharing)
+    app.launch(gr.Blocks(), sharing)
+    (user, first), (_, second) = seen
+    printed = capsys.readouterr().out
+    assert user == "playground" and len(first) >= 16 and first != second
+    assert printed.count(first) == 1 and printed.count(second) == 1
+
+
+def test_auth_comes_from_the_environment_and_stays_out_of_repr():
+    settings = config.load_settings([], {"PLAYGROUND_AUTH": "alice:s3cret-Pass"})
+    assert settings.auth == "alice:s3cret-Pass" and "s3cret" not in repr(settings)
+    with pytest.raises(SystemExit) as refused:
+        config.load_settings([], {"PLAYGROUND_AUTH": "no-colon-s3cret"})
+    assert "s3cret" not in str(refused.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_app_with_auth_refuses_callers_without_a_login(settings):
+    protected = config.Settings(**{**settings.__dict__, "port": _free_port(), "auth": "alice:s3cret-Pass"})
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        box.submit(lambda text: text, box, box, api_name="echo")
+    demo.queue(api_open=False)
+    _, url, _ = app.launch(demo, protected, prevent_thread_lock=True, quiet=True)
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), timeout=30) as http:
+            assert http.get("/config").status_code == 401
+            join = http.post("/gradio_api/queue/join", json={"data": ["hi"], "fn_index": 0, "session_hash": "x"})
+            assert join.status_code == 401
+            assert http.post("/login", data={"username": "alice", "password": "wrong"}).status_code == 400
+            assert http.post("/login", data={"username": "alice", "password": "s3cret-Pass"}).status_code == 200
+            assert http.get("/config").status_code == 200
+    finally:
+        demo.close()

@@ -68,7 +68,8 @@ def _plain(code_fn, values: list) -> str:
     except (InputError, ModelUnavailable, OSError):
         # Some snippets depend on the running app: the loaded tokenizer (where to cut long text), or
         # a model trained in the tab. Their Show code panel has them.
-        return "_This snippet depends on the running app (a loaded or freshly trained model): the tab's Show code panel gives it._"
+        return ("_This snippet depends on the running app (a loaded or freshly trained model): "
+                "the tab's Show code panel gives it._")
 
 
 HEADER = """# Use it from Python

@@ -21,12 +21,14 @@ GENERIC_FAILURE = ("Something went wrong in this tab and it has been logged. "
 
 
 def _as_gr_error(exc: Exception) -> gr.Error:
+    # print_exception=False: a user mistake is no traceback in the log (one bad client could flood it);
+    # a model that cannot load is logged by the loader, anything else just below.
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, (InputError, ModelUnavailable)):
-        return gr.Error(str(exc))
+        return gr.Error(str(exc), print_exception=False)
     log.exception("handler failed")
-    return gr.Error(GENERIC_FAILURE)
+    return gr.Error(GENERIC_FAILURE, print_exception=False)
 
 
 def guarded(fn: Callable, budget_s: float | None = None) -> Callable:

@@ -34,7 +34,8 @@ def overdue() -> int:
 
 def _timeout_error(budget: float) -> gr.Error:
     return gr.Error(f"This request took longer than {budget:g} seconds, the limit for one request, so it was "
-                    "stopped. Try a shorter input or smaller settings (fewer tokens, beams, steps or epochs).")
+                    "stopped. Try a shorter input or smaller settings (fewer tokens, beams, steps or epochs).",
+                    print_exception=False)
 
 
 def _run(wait: float, budget: float, call: Callable[[], Any], after_overdue: Callable[[], Any] | None = None) -> Any:
@@ -81,7 +82,7 @@ def _run(wait: float, budget: float, call: Callable[[], Any], after_overdue: Cal
 
 def _refuse_when_busy() -> None:
     if overdue() >= MAX_OVERDUE:
-        raise gr.Error(BUSY)
+        raise gr.Error(BUSY, print_exception=False)
 
 
 def call_within(budget: float, fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -129,12 +130,13 @@ def refuse_malformed_payloads(demo: gr.Blocks) -> None:
             size = _chars(inputs)
             if size > limits.PAYLOAD_CHARS:
                 raise gr.Error(f"This request carries {size:,} characters; no input of this app takes more than "
-                               f"{limits.PAYLOAD_CHARS:,} (each states its own, smaller limit). Shorten it.")
+                               f"{limits.PAYLOAD_CHARS:,} (each states its own, smaller limit). Shorten it.",
+                               print_exception=False)
             return await original(block_fn, inputs, state, *args, **kwargs)
         except gr.Error:
             raise
         except Exception as exc:
-            raise gr.Error(_malformed_message(block_fn, inputs, exc)) from exc
+            raise gr.Error(_malformed_message(block_fn, inputs, exc), print_exception=False) from exc
 
     demo.preprocess_data = preprocess_data
 

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from gradio_client.exceptions import AppError
+from waiting import slow_down, wait_until
 
 from models import loader
 from models.tasks import generate as gen
@@ -19,28 +20,10 @@ def settings(*values) -> gen.GenerationSettings:
     return gen.GenerationSettings.checked(*values[1:])
 
 
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 @pytest.fixture
 def slow_model(client, monkeypatch):
     """The app's generation model (same process) with 100 ms added to each forward pass, counted."""
-    model = loader.get("generate").model
-    forward, calls = model.forward, []
-
-    def slow_forward(*args, **kwargs):
-        calls.append(time.monotonic())
-        time.sleep(0.1)
-        return forward(*args, **kwargs)
-
-    monkeypatch.setattr(model, "forward", slow_forward)
-    return calls
+    return slow_down(loader.get("generate").model, 0.1, monkeypatch)
 
 
 def test_seeded_runs_repeat_exactly_and_match_the_model_layer(client):

@@ -11,6 +11,7 @@ import time
 
 import pytest
 import torch
+from waiting import slow_down, wait_until
 
 from models import loader
 from models.errors import InputError
@@ -35,28 +36,10 @@ def plain_generate(seed: int = 0, **kwargs) -> list[str]:
             for row in ids]
 
 
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 @pytest.fixture
 def slow_model(offline_pack, monkeypatch):
     """The generation model with 50 ms added to each forward pass, and a count of forward passes."""
-    model = loader.get("generate").model
-    forward, calls = model.forward, []
-
-    def slow_forward(*args, **kwargs):
-        calls.append(time.monotonic())
-        time.sleep(0.05)
-        return forward(*args, **kwargs)
-
-    monkeypatch.setattr(model, "forward", slow_forward)
-    return calls
+    return slow_down(loader.get("generate").model, 0.05, monkeypatch)
 
 
 def test_same_seed_same_text_other_seed_other_text(offline_pack):

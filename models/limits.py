@@ -3,7 +3,9 @@
 # Whole request, all inputs together: refused before gradio keeps a copy in the session (each tab's own
 # caps are far smaller; the largest is the fine-tuning CSV).
 PAYLOAD_CHARS = 1_000_000
-SESSIONS_KEPT = 200  # sessions whose input values gradio keeps in memory (~0.8 MB each plus their inputs)
+# Sessions (browser tabs, API clients) whose state gradio keeps: ~1.5 MB each for this app's component
+# tree plus their last inputs. No tab keeps gr.State, so an evicted session only loses slider/choice updates.
+SESSIONS_KEPT = 64
 
 TEXT_CHARS = 5_000  # sentiment, NER, fill-mask, zero-shot text
 PROMPT_CHARS = 2_000  # generation prompts

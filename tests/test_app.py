@@ -46,7 +46,7 @@ def test_endpoints_and_their_leading_inputs_are_pinned(client):
 
 
 def test_sentiment_round_trip(client):
-    result = client.predict("I loved every minute of it.", api_name="/sentiment")
+    result = client.predict("I loved this wonderful film; the cast was brilliant.", api_name="/sentiment")
     assert result["label"] == "POSITIVE"
     assert {c["label"] for c in result["confidences"]} == {"POSITIVE", "NEGATIVE"}
 

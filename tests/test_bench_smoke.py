@@ -4,8 +4,9 @@ import json
 import subprocess
 import sys
 
-from bench import report
 from conftest import ROOT
+
+from bench import report
 
 
 def test_quick_benchmark_reports_every_metric(offline_pack, tmp_path):

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +38,18 @@ class Reply:
 
 
 class Client:
-    """One keep-alive connection to one server; not thread-safe (one per client thread)."""
+    """One keep-alive connection to one server, as one user; not thread-safe (one per client thread).
 
-    def __init__(self, port: int, timeout: float = 300.0) -> None:
+    Like a browser tab or a gradio_client Client, it sends its own session hash with every call:
+    gradio builds a session's state (a copy of every component's config) once per session, which
+    costs milliseconds per component-heavy app. `session=False` starts a new session on every call,
+    as a bare `curl` of the route does.
+    """
+
+    def __init__(self, port: int, timeout: float = 300.0, session: bool = True) -> None:
         self.port = port
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self.session_hash = uuid.uuid4().hex[:12] if session else None
 
     def close(self) -> None:
         self.conn.close()
@@ -66,7 +74,8 @@ class Client:
     def call(self, api_name: str, data: list) -> Reply:
         """Run one event through the queue and read its stream to the end."""
         start = time.perf_counter()
-        response = self._request("POST", f"{API}/call/{api_name}", json.dumps({"data": data}).encode())
+        body = {"data": data} if self.session_hash is None else {"data": data, "session_hash": self.session_hash}
+        response = self._request("POST", f"{API}/call/{api_name}", json.dumps(body).encode())
         payload = response.read()
         if response.status != 200:
             raise CallFailed(f"/{api_name}: HTTP {response.status} {payload[:300]!r}")

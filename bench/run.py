@@ -37,8 +37,8 @@ def plan(args: argparse.Namespace) -> dict:
     if args.quick:
         return {"rounds": rounds, "overhead_per_round": 3, "per_client": 1, "decode_tokens": 16,
                 "check_prompts": 2, "check_tokens": 8}
-    return {"rounds": rounds, "overhead_per_round": 12, "per_client": 6, "decode_tokens": 64,
-            "check_prompts": len(inprocess.CHECK_PROMPTS), "check_tokens": 32}
+    return {"rounds": rounds, "overhead_per_round": 10, "per_client": 4, "decode_tokens": 64,
+            "check_prompts": len(inprocess.CHECK_PROMPTS), "check_tokens": 24}
 
 
 def machine() -> dict:

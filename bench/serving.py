@@ -80,31 +80,49 @@ def overhead(servers: Servers, folder: Path, rounds: int, per_round: int) -> dic
         app_times += app_round
         bare_times += bare_round
     client.close()
+    fresh = _fresh_session_calls(servers.app.port, args, max(3, per_round // 3))
     return {"app_seconds": stats.summary(app_times), "bare_pipeline_seconds": stats.summary(bare_times),
             "ratio": stats.ratio(statistics.median(app_times), statistics.median(bare_times)),
-            "round_ratios": round_ratios,
+            "round_ratios": round_ratios, "app_seconds_new_session_each_call": stats.summary(fresh),
+            "ratio_new_session_each_call": stats.ratio(statistics.median(fresh), statistics.median(bare_times)),
             "same_answer_as_bare_pipeline": same_scores(confidences(reply.data[0]), expected, 1e-3)}
+
+
+def _fresh_session_calls(port: int, args: list, count: int) -> list[float]:
+    """Calls that each start a new gradio session (a bare curl of the route): informative, not a target."""
+    client = Client(port, session=False)
+    try:
+        return [client.call("sentiment", args).total for _ in range(count)]
+    finally:
+        client.close()
 
 
 # ---- 2. many users ------------------------------------------------------------------------------
 
 def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
-    """/sentiment throughput and latency with CLIENTS concurrent clients: this app vs the peer."""
+    """/sentiment throughput and latency with CLIENTS concurrent clients: this app vs the peer.
+
+    Each side gets CLIENTS users who keep their session (a page left open, a gradio_client Client),
+    each warmed by one untimed call; then every round, all of them send their requests at once.
+    """
     texts = review_texts(CLIENTS * per_client)
-    sides = {"app": (servers.app.port, servers.app_sentiment_args), "peer": (servers.peer.port, [])}
+    extras = {"app": servers.app_sentiment_args, "peer": []}
+    users = {"app": _users(servers.app.port, texts, extras["app"]), "peer": _users(servers.peer.port, texts, [])}
     single = _answers_one_at_a_time(servers.app.port, texts, servers.app_sentiment_args)
     throughput = {"app": [], "peer": []}
     latencies = {"app": [], "peer": []}
     mismatches = 0
-    for round_index in range(rounds):
-        order = ("app", "peer") if round_index % 2 == 0 else ("peer", "app")
-        for side in order:
-            port, extra = sides[side]
-            wall, timings, replies = _load(port, texts, extra, per_client)
-            throughput[side].append(len(texts) / wall)
-            latencies[side] += timings
-            if side == "app":  # batching must hand every client the answer to its own text
-                mismatches += sum(not same_scores(confidences(replies[t]), single[t], 1e-3) for t in replies)
+    try:
+        for round_index in range(rounds):
+            for side in ("app", "peer") if round_index % 2 == 0 else ("peer", "app"):
+                wall, timings, replies = _load(users[side], texts, extras[side], per_client)
+                throughput[side].append(len(texts) / wall)
+                latencies[side] += timings
+                if side == "app":  # batching must hand every client the answer to its own text
+                    mismatches += sum(not same_scores(confidences(replies[t]), single[t], 1e-3) for t in replies)
+    finally:
+        for client in users["app"] + users["peer"]:
+            client.close()
     app_p50, app_p99 = stats.percentile(latencies["app"], 50), stats.percentile(latencies["app"], 99)
     return {
         "clients": CLIENTS, "requests_per_round": len(texts),
@@ -119,6 +137,14 @@ def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
     }
 
 
+def _users(port: int, texts: list[str], extra: list) -> list[Client]:
+    """CLIENTS clients of one server, each with its session started by one call."""
+    clients = [Client(port) for _ in range(CLIENTS)]
+    for client, text in zip(clients, texts):
+        client.call("sentiment", [text, *extra])
+    return clients
+
+
 def _answers_one_at_a_time(port: int, texts: list[str], extra: list) -> dict[str, dict]:
     client = Client(port)
     try:
@@ -127,27 +153,24 @@ def _answers_one_at_a_time(port: int, texts: list[str], extra: list) -> dict[str
         client.close()
 
 
-def _load(port: int, texts: list[str], extra: list, per_client: int) -> tuple[float, list[float], dict]:
+def _load(clients: list[Client], texts: list[str], extra: list, per_client: int) -> tuple[float, list[float], dict]:
     """Every client sends its share of `texts` one after the other; all clients at once."""
-    barrier = threading.Barrier(CLIENTS + 1)
+    barrier = threading.Barrier(len(clients) + 1)
     timings: list[float] = []
     replies: dict[str, dict] = {}
     failures: list[BaseException] = []
 
     def client_loop(index: int) -> None:
-        client = Client(port)
         barrier.wait()
         try:
             for text in texts[index * per_client:(index + 1) * per_client]:
-                reply = client.call("sentiment", [text, *extra])
+                reply = clients[index].call("sentiment", [text, *extra])
                 timings.append(reply.total)
                 replies[text] = reply.data[0]
         except BaseException as exc:  # reported after the round: a failed request is a failed benchmark
             failures.append(exc)
-        finally:
-            client.close()
 
-    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(len(clients))]
     for thread in threads:
         thread.start()
     barrier.wait()

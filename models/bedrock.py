@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import boto3
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -38,6 +38,8 @@ STOP_SEQUENCE_CHARS = 100
 CHAT_TIMEOUT = 60.0  # seconds without a byte from Bedrock before giving up
 IMAGE_TIMEOUT = 120.0
 ATTEMPTS = 3
+MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")  # model and inference profile ids: no slash
+MODEL_ARN = re.compile(r"arn:aws(-[a-z]+)*:bedrock:[a-z0-9-]+:[0-9]*:[A-Za-z0-9._:/-]{1,1900}")
 TRANSIENT_CODES = {"throttlingexception", "servicequotaexceededexception", "serviceunavailableexception",
                    "modelnotreadyexception"}
 
@@ -65,6 +67,7 @@ def _client(service: str, read_timeout: float) -> Any:
     with _clients_lock:
         key = (service, read_timeout)
         if key not in _clients:
+            import boto3  # imported on first use: the app starts ~0.1 s sooner
             _clients[key] = boto3.session.Session().client(service, config=aws.client_config(read_timeout))
         return _clients[key]
 
@@ -165,7 +168,13 @@ def chat_request(model_id: str, messages: Sequence[dict], system: str = "", max_
 def _model_id(model_id: Any) -> str:
     if not isinstance(model_id, str) or not model_id.strip():
         raise InputError("Pick a Bedrock model first (press \"Refresh models\" to load the list).")
-    return model_id.strip()
+    model_id = model_id.strip()
+    # Model and inference profile ids (anthropic.claude-3-haiku-20240307-v1:0, us.amazon.nova-lite-v1:0) have
+    # no slash; ARNs do. Checked here so a typo is named before any AWS call.
+    if not (MODEL_ID.fullmatch(model_id) or MODEL_ARN.fullmatch(model_id)):
+        raise InputError(f"{model_id[:80]!r} is not a Bedrock model id. Pick one from the list (Refresh models), "
+                         "or type an id such as amazon.nova-lite-v1:0 or an inference profile ARN.")
+    return model_id
 
 
 def converse_messages(messages: Sequence[dict]) -> list[dict]:
@@ -183,6 +192,7 @@ def converse_messages(messages: Sequence[dict]) -> list[dict]:
             continue
         if len(text) > MESSAGE_CHARS:
             raise InputError(f"A message is {len(text):,} characters; the limit is {MESSAGE_CHARS:,}. Shorten it.")
+        validate.characters(text, "the message")
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"][0]["text"] += "\n\n" + text
         else:
@@ -221,6 +231,7 @@ def _stop_sequences(stops: Sequence[str] | str | None) -> list[str]:
     for stop in stops:
         if not isinstance(stop, str) or not stop or len(stop) > STOP_SEQUENCE_CHARS:
             raise InputError(f"Each stop sequence must be 1-{STOP_SEQUENCE_CHARS} characters; got {stop!r}.")
+        validate.characters(stop, "a stop sequence")
     return stops
 
 

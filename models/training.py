@@ -223,7 +223,8 @@ def _fewer_threads():
 def stream_training(work: Callable[[Emit, Callable[[], bool]], object],
                     min_interval: float = 0.5) -> Iterator[object]:
     """Run `work(emit, should_stop)` in a worker thread that holds TRAINING; yield what it emits
-    (at most one update per `min_interval` seconds), then its result.
+    (at most one update per `min_interval` seconds, except that a new "status" is always shown, so a
+    fast run still reports each phase), then its result.
 
     Closing the iterator (a cancelled event, a client gone away) makes should_stop() true, so the
     work stops at its next step; the lock is held until it has, so runs never overlap. An exception
@@ -241,7 +242,7 @@ def stream_training(work: Callable[[Emit, Callable[[], bool]], object],
             events.put((_FAILED, exc))
 
     threading.Thread(target=run, daemon=True, name="training").start()
-    last = 0.0
+    last, last_status = 0.0, None
     try:
         while True:
             kind, value = events.get()
@@ -250,8 +251,9 @@ def stream_training(work: Callable[[Emit, Callable[[], bool]], object],
             if kind == _DONE:
                 yield value
                 return
-            if time.monotonic() - last >= min_interval:
-                last = time.monotonic()
+            status = value.get("status") if isinstance(value, dict) else None
+            if status != last_status or time.monotonic() - last >= min_interval:
+                last, last_status = time.monotonic(), status
                 yield value
     finally:
         stop.set()

@@ -173,7 +173,8 @@ def _classifier_section() -> None:
             note = gr.Markdown()
             reload = gr.Code(language="python", label="Reload the saved model", interactive=False)
     inputs = [examples, epochs, learning_rate, batch_size, labels, freeze, picker]
-    event = gr.on([train.click], _common.guarded(train_classifier), inputs, result, api_name="train_classifier",
+    event = gr.on([train.click], _common.guarded(train_classifier, limits.TRAINING_BUDGET_S), inputs, result,
+                  api_name="train_classifier",
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(_common.guarded(saved_note), result, [note, reload], api_visibility="private")
@@ -226,7 +227,8 @@ def _lm_section() -> None:
             _live_plot(result)
             note = gr.Markdown()
     inputs = [text, steps, learning_rate, picker]
-    event = gr.on([train.click], _common.guarded(train_lm), inputs, result, api_name="train_lm",
+    event = gr.on([train.click], _common.guarded(train_lm, limits.TRAINING_BUDGET_S), inputs, result,
+                  api_name="train_lm",
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(lm_note, result, note, api_visibility="private")

@@ -66,7 +66,8 @@ def build() -> None:
             plot = gr.Plot(label="Loss per step")
     result.change(training_plots.progress_figure, result, plot, api_visibility="private",
                   trigger_mode="always_last", concurrency_id="training_plots", concurrency_limit=4)
-    event = gr.on([train_button.click], _common.guarded(train), [steps], result, api_name="lstm_train",
+    event = gr.on([train_button.click], _common.guarded(train, limits.TRAINING_BUDGET_S), [steps], result,
+                  api_name="lstm_train",
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     _common.show_code(event, "lstm_train", [steps], lstm_code.train)

@@ -38,16 +38,6 @@ UNCONFIGURED = re.compile(r"^/bedrock_")
 # Endpoints whose valid call needs earlier work in the session (a trained LSTM): their valid call may end in
 # a clear error saying what to do first; their bad values are still checked.
 STATEFUL = {"/lstm_translate", "/lstm_compare"}
-# Failures found by this catalogue and routed to the owning module (see docs/security.md): reported on each run,
-# not failed on. Remove an entry once its fix lands (the run prints "now passes" for it).
-KNOWN = {
-    "/bedrock_chat message=NUL bytes": "bedrock: the message is only checked by AWS",
-    "/bedrock_chat message=lone surrogates": "bedrock: the message is only checked by AWS",
-    "/bedrock_chat stop_sequences=NUL bytes": "bedrock: stop sequences are only checked by AWS",
-    "/bedrock_chat stop_sequences=lone surrogates": "bedrock: stop sequences are only checked by AWS",
-    "/bedrock_chat model_id=path traversal": "bedrock: a chat model id is not checked before the AWS call",
-    "/bedrock_chat model_id=not in the registry": "bedrock: a chat model id is not checked before the AWS call",
-}
 # Endpoints that take no input and would only ask an outside service (nothing to catalogue).
 SKIPPED = {"/bedrock_models"}
 

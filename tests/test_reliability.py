@@ -7,9 +7,6 @@ can be slowed down from here.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import os
 import shutil
 import threading
@@ -17,12 +14,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-import psutil
 import pytest
-from bad_inputs import KNOWN, SKIPPED, Endpoint, discover, unclear
+from bad_inputs import SKIPPED, Endpoint, discover, unclear
+from launching import launched_app, rss_mb
 from raw_client import RawClient
 
-import app
 import config
 from models import limits, loader, offline
 from models.registry import REGISTRY
@@ -30,17 +26,10 @@ from tabs import _safety
 
 CALL_SECONDS = 60  # a bad input answered later than this counts as a hang
 RESTRICTED_SECONDS = 20  # a training or AWS call not refused by then has started work (and is cut off)
-MEMORY_GROWTH_MB = 150  # what the whole catalogue (10 MB inputs included) may leave behind
+# What the whole catalogue may leave behind (allocator pools, caches); keeping its forty 10 MB inputs would alone
+# add over 400 MB. Measured: about 150 MB on the first pass, level on later ones.
+MEMORY_GROWTH_MB = 250
 WORKERS = 3  # endpoints catalogued at once (each endpoint's own calls stay in order)
-
-
-def rss_mb() -> float:
-    """This process's resident memory once garbage is collected and free heap pages are handed back (glibc
-    keeps freed blocks of large strings otherwise, which is not growth)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    return psutil.Process(os.getpid()).memory_info().rss / 2**20
 
 
 def wait_until(condition, timeout: float) -> bool:
@@ -60,16 +49,11 @@ class LaunchedApp:
 
 @pytest.fixture(scope="module")
 def launched(settings, offline_pack, tmp_path_factory):
-    """A second app, as an operator would start it with `--model ner=FOLDER`."""
+    """A second app, as an operator would start it with `--model ner=FOLDER` (a copy of the offline NER model)."""
     ner_folder = tmp_path_factory.mktemp("models") / "ner"
     shutil.copytree(offline.entry_path(REGISTRY["ner"].offline), ner_folder)
-    port = __import__("conftest").free_port()
-    local = replace(settings, port=port, model_overrides={"ner": str(ner_folder)})
-    demo = app.build_demo(local)
-    _, url, _ = app.launch(demo, local, prevent_thread_lock=True, quiet=True)
-    yield LaunchedApp(url, ner_folder)
-    demo.close()
-    config.use(settings)
+    with launched_app(settings, model_overrides={"ner": str(ner_folder)}) as (_, url):
+        yield LaunchedApp(url, ner_folder)
     loader.clear()
 
 
@@ -102,7 +86,7 @@ def catalogue(launched: LaunchedApp, endpoint: Endpoint) -> tuple[int, list[str]
     """Every bad value for every parameter of one endpoint; returns (inputs tried, failures).
 
     After each bad value the next valid request to the endpoint must succeed: one follows at once when the
-    bad value was answered (the tab worked on it) or badly refused, else after the parameter's last value.
+    bad value was answered (the tab worked on it) or badly refused, else after the endpoint's last value.
     """
     raw, failures, tried = RawClient(launched.url), [], 0
     seconds = RESTRICTED_SECONDS if endpoint.restricted else CALL_SECONDS
@@ -127,8 +111,8 @@ def catalogue(launched: LaunchedApp, endpoint: Endpoint) -> tuple[int, list[str]
             if not baseline.ok and not (endpoint.unconfigured or endpoint.stateful):
                 return 0, [f"{name}: the valid companion inputs {endpoint.valid_args()!r:.200} fail "
                            f"({baseline.error!r:.200}); add working ones to bad_inputs.VALID"]
+        pending = False  # a refused value not yet followed by a valid request
         for index, param in enumerate(endpoint.params):
-            pending = False  # a refused value not yet followed by a valid request
             for case in param.cases():
                 if endpoint.restricted and not case.cheap:
                     continue
@@ -142,11 +126,14 @@ def catalogue(launched: LaunchedApp, endpoint: Endpoint) -> tuple[int, list[str]
                     failures.append(f"{where}: {reason} ({outcome.error!r:.150})")
                 elif endpoint.unconfigured and not baseline.ok and outcome.error == baseline.error:
                     failures.append(f"{where}: not checked before the outside call ({outcome.error!r:.80})")
-                pending = not (outcome.ok or len(failures) > failed)
-                if not (endpoint.restricted or pending):
-                    follow_up(where)
-            if pending and not endpoint.restricted:
-                follow_up(f"{name} after the refused {param.name} values")
+                if outcome.ok or len(failures) > failed:
+                    pending = False
+                    if not endpoint.restricted:
+                        follow_up(where)
+                else:
+                    pending = True
+        if pending and not endpoint.restricted:
+            follow_up(f"{name} after its refused values")
         return tried, failures
     finally:
         raw.close()
@@ -171,7 +158,7 @@ def _fill_sessions(url: str, api_name: str, count: int) -> None:
 
 def test_every_endpoint_refuses_bad_input_clearly_and_keeps_serving(launched, endpoints, no_aws, capsys):
     assert len(endpoints) >= 5, "endpoint discovery found almost nothing"
-    todo = [e for name, e in sorted(endpoints.items()) if name not in SKIPPED]
+    todo = sorted((e for name, e in endpoints.items() if name not in SKIPPED), key=lambda e: -len(e.params))
     warm = RawClient(launched.url)  # each model loads once before memory is measured
     for endpoint in todo:
         if endpoint.params and not endpoint.restricted:
@@ -185,16 +172,10 @@ def test_every_endpoint_refuses_bad_input_clearly_and_keeps_serving(launched, en
     tried = sum(count for _, _, count, _ in results)
     failures = [failure for *_, found in results for failure in found]
     slowest = ", ".join(f"{name} {spent:.0f} s" for name, spent, *_ in sorted(results, key=lambda r: -r[1])[:4])
-    known = [f for f in failures if f.split(":")[0] in KNOWN]
-    new = [f for f in failures if f not in known]
     with capsys.disabled():
         print(f"\n[reliability] {tried} bad inputs on {len(todo)} endpoints in {seconds:.0f} s; RSS {before:.0f} -> "
-              f"{after:.0f} MB; slowest: {slowest}; {len(new)} new failures, {len(known)} known (routed):")
-        for failure in known:
-            print(f"  known: {failure[:160]}")
-        for fixed in sorted(set(KNOWN) - {f.split(':')[0] for f in known}):
-            print(f"  now passes, remove from bad_inputs.KNOWN: {fixed}")
-    assert not new, "\n".join(new)
+              f"{after:.0f} MB; slowest: {slowest}; {len(failures)} failures")
+    assert not failures, "\n".join(failures)
     assert after - before < MEMORY_GROWTH_MB, f"memory grew {after - before:.0f} MB over the catalogue"
 
 
@@ -264,9 +245,9 @@ def _slow_forward(monkeypatch, task: str, seconds: float, times: int | None = No
 
 def test_a_handler_past_its_budget_times_out_clearly_and_frees_the_worker(launched, raw, tight_budget,
                                                                          monkeypatch):
-    _slow_forward(monkeypatch, "fill_mask", seconds=4, times=1)
+    _slow_forward(monkeypatch, "fill_mask", seconds=6, times=1)
     late = raw.call("/fill_mask", "Paris is the [MASK] of France.")
-    assert not late.ok and "longer than 1.5 seconds" in late.error and late.seconds < 3.5
+    assert not late.ok and "longer than 1.5 seconds" in late.error and late.seconds < 4
     assert _safety.overdue() == 1  # the slow pass is still sleeping in its own thread
     again = raw.call("/fill_mask", "Paris is the [MASK] of France.")  # same concurrency group: slot freed
     assert again.ok and again.seconds < 3, (again.error, again.seconds)
@@ -283,6 +264,23 @@ def test_a_generation_past_its_budget_is_stopped(launched, raw, tight_budget, mo
     passes = len(calls)
     time.sleep(0.5)
     assert len(calls) == passes < 100
+
+
+def test_training_runs_get_the_longer_training_budget(launched, raw, tight_budget, monkeypatch):
+    from models.tasks import finetune
+
+    fresh = finetune.fresh_causal_lm
+
+    def slow_copy(resolved):
+        model, tokenizer = fresh(resolved)
+        forward = model.forward
+        model.forward = lambda *a, **k: (time.sleep(0.3), forward(*a, **k))[1]
+        return model, tokenizer
+
+    monkeypatch.setattr(finetune, "fresh_causal_lm", slow_copy)
+    run = raw.call("/train_lm", "The cat sat on the mat. " * 20, 6, 1e-3, None)
+    assert run.ok, run.error
+    assert run.seconds > tight_budget  # past the 1.5 s budget of other requests, and still finished
 
 
 def test_a_client_that_disconnects_mid_generation_stops_it(launched, raw, monkeypatch):

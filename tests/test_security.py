@@ -6,6 +6,7 @@ the metadata service even if the app tried; the probes only assert that the app 
 
 from __future__ import annotations
 
+import re
 import socket
 from urllib.parse import urlparse
 
@@ -149,3 +150,15 @@ def test_an_app_with_auth_refuses_callers_without_a_login(settings):
             assert http.get("/config").status_code == 200
     finally:
         demo.close()
+
+
+def test_every_public_endpoint_is_named_and_queued(http):
+    """An auto-named endpoint (lambda_3, render_2) is one nobody meant to publish; an unqueued one skips the
+    queue's size and concurrency limits."""
+    served = http.get("/config").json()
+    public = [d for d in served["dependencies"] if d.get("api_visibility") == "public" and d.get("api_name")]
+    assert public
+    accidental = [d["api_name"] for d in public
+                  if re.fullmatch(r"(lambda|unnamed|render|load_example|fn)(_\d+)?", d["api_name"])]
+    assert not accidental, f"public endpoints without an explicit api_name: {accidental}"
+    assert not [d["api_name"] for d in public if d.get("queue") is False]

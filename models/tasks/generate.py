@@ -346,12 +346,14 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
 
 def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -> str:
     """Plain transformers code that prints what /generate returns (the first text, and all texts) as JSON."""
-    location = loader.resolve("generate", choice).location_for_code
+    resolved = loader.resolve("generate", choice)
+    location = resolved.location_for_code
+    dtype = "" if resolved.dtype == "float32" else f", dtype={resolved.dtype!r}"  # as the app loads it
     kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
     return (
         "import json\n\nimport torch\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
         f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
-        f"model = AutoModelForCausalLM.from_pretrained({location!r}).eval()\n"
+        f"model = AutoModelForCausalLM.from_pretrained({location!r}{dtype}).eval()\n"
         f"prompt = {prompt!r}\n"
         "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
         f"torch.manual_seed({settings.seed})  # same seed and settings, same text\n"

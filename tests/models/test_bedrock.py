@@ -110,6 +110,11 @@ def test_top_p_is_sent_only_when_set():
     ({"temperature": 1.5}, "Temperature must be between 0 and 1"),
     ({"stop_sequences": ["a", "b", "c", "d", "e"]}, "at most 4 stop sequences"),
     ({"messages": [{"role": "user", "content": "x" * 20_001}]}, "the limit is 20,000"),
+    ({"messages": [{"role": "user", "content": "hi\x00"}]}, "The message contains NUL"),
+    ({"messages": [{"role": "user", "content": "hi \ud800"}]}, "lone surrogates"),
+    ({"stop_sequences": ["END\x00"]}, "A stop sequence contains NUL"),
+    ({"model_id": "../../etc"}, "is not a Bedrock model id"),
+    ({"model_id": "someone/not-a-model"}, "is not a Bedrock model id"),
 ])
 def test_bad_input_is_refused_before_any_call(settings, message):
     runtime = FakeRuntime()
@@ -117,6 +122,15 @@ def test_bad_input_is_refused_before_any_call(settings, message):
     with pytest.raises(InputError, match=message):
         list(bedrock.stream_chat(client=runtime, **arguments))
     assert runtime.requests == []
+
+
+@pytest.mark.parametrize("model_id", [
+    "anthropic.claude-3-haiku-20240307-v1:0", "us.amazon.nova-lite-v1:0", "meta.llama3-8b-instruct-v1:0",
+    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-text-express-v1",
+])
+def test_real_model_ids_and_arns_are_accepted(model_id):
+    assert bedrock.chat_request(model_id, [{"role": "user", "content": "hi"}])["modelId"] == model_id
 
 
 def test_throttling_is_retried_then_served():

@@ -18,6 +18,18 @@ def test_updates_are_coalesced_and_the_result_comes_last():
     assert list(training.stream_training(work, min_interval=60)) == [0, "done"]
 
 
+def test_a_new_phase_is_never_coalesced_away():
+    def work(emit, should_stop):
+        emit({"status": "loading"})
+        for step in range(1, 4):
+            emit({"status": "training", "step": step})
+        emit({"status": "evaluating"})
+        return "done"
+
+    seen = list(training.stream_training(work, min_interval=60))
+    assert seen == [{"status": "loading"}, {"status": "training", "step": 1}, {"status": "evaluating"}, "done"]
+
+
 def test_an_error_in_the_work_is_raised_to_the_caller():
     def broken(emit, should_stop):
         raise ValueError("bad batch")

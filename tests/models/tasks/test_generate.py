@@ -200,3 +200,20 @@ def test_show_code_snippets_print_the_same_texts(offline_pack):
     printed = [json.loads(line) for line in done.stdout.strip().splitlines()[-2:]]
     expected = [generate(PROMPT, sampling), generate(PROMPT, beams)]
     assert printed == [[texts[0], texts] for texts in expected]
+
+
+def test_on_a_cpu_with_native_bf16_the_model_and_its_code_use_it(offline_pack, monkeypatch):
+    monkeypatch.setattr(loader, "native_dtypes", lambda: frozenset({"bfloat16"}))
+    loader.clear()
+    try:
+        assert loader.get("generate").model.dtype == torch.bfloat16  # half the bytes to read per token
+        greedy = settings(do_sample=False, max_new_tokens=6)
+        script = gen.code(PROMPT, greedy)
+        assert "dtype='bfloat16'" in script
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                              env=os.environ.copy())
+        assert done.returncode == 0, done.stderr
+        texts = generate(PROMPT, greedy)
+        assert json.loads(done.stdout.strip().splitlines()[-1]) == [texts[0], texts]
+    finally:
+        loader.clear()  # the next tests load float32 again

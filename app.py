@@ -8,6 +8,10 @@ import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, before gradio loads
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+# Before torch loads (lazily, on first use): gradio runs handlers in many threads, and torch gives each one its
+# own OpenMP team; with the default (active) wait, idle teams spin on the cores the busy one needs. Measured on
+# 2 cores: GPT-2 generate in a worker thread 6.2-6.9 s by default, 3.0 s passive (docs/performance.md).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import gradio as gr  # noqa: E402
 

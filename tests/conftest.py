@@ -21,6 +21,7 @@ os.environ.update(
     HF_HUB_DISABLE_PROGRESS_BARS="1",
     HF_HUB_DISABLE_TELEMETRY="1",
     TOKENIZERS_PARALLELISM="false",
+    OMP_WAIT_POLICY="PASSIVE",  # as app.py sets it for the served app (why: there)
     PYTHONPATH=os.pathsep.join(filter(None, [str(GUARD_DIR), str(ROOT), os.environ.get("PYTHONPATH")])),
 )
 # The pack is kept between local runs (PACK_VERSION invalidates it); CI starts empty.

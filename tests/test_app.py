@@ -1,5 +1,9 @@
 """The app as users script it: endpoints pinned to API.md, round trips, errors, and a server that keeps serving."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -33,6 +37,17 @@ def test_build_demo_loads_no_model(settings):
     loader.clear()
     app.build_demo(settings)
     assert loader.in_memory() == []
+
+
+def test_the_app_imports_and_builds_without_heavy_modules(settings):
+    """Nothing heavy before the first request (a fast start), so app.py's OMP_WAIT_POLICY reaches torch."""
+    code = ("import os, sys, app, config; app.build_demo(config.load_settings([])); "
+            "heavy = {'torch', 'transformers', 'matplotlib', 'bertviz', 'boto3'} & set(sys.modules); "
+            "print(sorted(heavy), os.environ['OMP_WAIT_POLICY'])")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "PASSIVE"]
 
 
 def test_endpoints_and_their_leading_inputs_are_pinned(client):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 StepCallback = Callable[[int, int, float], None]  # (step, total_steps, loss)
 
@@ -155,15 +156,32 @@ def train_causal_lm(
 
     rng = random.Random(seed)
     torch.manual_seed(seed)
+
+    def batch_loss():
+        batch = torch.tensor([blocks[rng.randrange(len(blocks))] for _ in range(batch_size)])  # (batch, block)
+        return model(input_ids=batch, labels=batch).loss  # labels are shifted inside the model
+
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+    return optimize(model, optimizer, steps, batch_loss, on_step=on_step, should_stop=should_stop)
+
+
+def optimize(model, optimizer, steps: int, batch_loss: Callable[[], Any], *, on_step: StepCallback | None = None,
+             should_stop: Callable[[], bool] = _never, clip_norm: float | None = None) -> list[float]:
+    """`steps` optimizer steps, each on `batch_loss()` (the loss of a fresh batch); returns the loss per step.
+
+    Stops early once should_stop() is true; gradients are clipped to `clip_norm` when given.
+    """
+    import torch
+
     losses: list[float] = []
     model.train()
     for step in range(1, steps + 1):
         if should_stop():
             break
-        batch = torch.tensor([blocks[rng.randrange(len(blocks))] for _ in range(batch_size)])  # (batch, block)
-        loss = model(input_ids=batch, labels=batch).loss  # labels are shifted inside the model
+        loss = batch_loss()
         loss.backward()
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
         optimizer.step()
         optimizer.zero_grad()
         losses.append(loss.item())

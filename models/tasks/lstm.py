@@ -153,24 +153,15 @@ def train_steps(model, pairs, english: Vocab, german: Vocab, steps: int, *, on_s
     from models.tasks.lstm_net import PAD
 
     rng = random.Random(SEED)
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    losses: list[float] = []
-    model.train()
-    for step in range(1, steps + 1):
-        if should_stop():
-            break
+
+    def batch_loss():
         source, lengths, target_in, target_out = _batch(rng.sample(pairs, min(BATCH, len(pairs))), english, german)
         logits = model(source, lengths, target_in)  # (batch, T + 1, german vocab)
-        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # LSTMs' gradients can explode
-        optimizer.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
-        if on_step:
-            on_step(step, steps, losses[-1])
-    model.eval()
-    return losses
+        return torch.nn.functional.cross_entropy(logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD)
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    return training.optimize(model, optimizer, steps, batch_loss, on_step=on_step, should_stop=should_stop,
+                             clip_norm=1.0)  # LSTMs' gradients can explode
 
 
 def bleu1(candidate: str, reference: str) -> float:

@@ -1,7 +1,7 @@
 """Summarization: the same text as model.generate with the same prefix and settings, chunked when long."""
 
 import pytest
-import torch
+from references import seq2seq_generate
 
 import config
 from models import loader
@@ -15,14 +15,6 @@ TEXT = ("The council voted on Tuesday to turn the old railway yard into a park. 
 LONG = " ".join(f"Report {i} says the river rose again and the bridge stayed closed." for i in range(40))
 
 
-def direct(loaded, text: str, **kwargs) -> str:
-    """What model.generate gives for `text` with the given settings (the reference)."""
-    inputs = loaded.tokenizer(text, return_tensors="pt")
-    with torch.inference_mode():
-        ids = loaded.model.generate(**inputs, **kwargs)
-    return loaded.tokenizer.decode(ids[0], skip_special_tokens=True, clean_up_tokenization_spaces=False)
-
-
 @pytest.fixture(scope="module")
 def bart(offline_pack):
     return loader.get("summarize")
@@ -32,7 +24,7 @@ def bart(offline_pack):
 def test_greedy_and_beam_match_model_generate(bart, beams):
     settings = SummarySettings.checked(12, 4, beams, 1.5, 2)
     # distilbart's config prepends " " to every input; the rest of its generation_config applies as is.
-    expected = direct(bart, " " + TEXT, max_new_tokens=12, min_new_tokens=4, num_beams=beams,
+    expected = seq2seq_generate(bart, " " + TEXT, max_new_tokens=12, min_new_tokens=4, num_beams=beams,
                       length_penalty=1.5, no_repeat_ngram_size=2)
     assert summarize.summarize(TEXT, settings) == expected
 
@@ -51,7 +43,8 @@ def test_a_long_text_is_summarized_in_sentence_chunks(bart):
     assert all(p.endswith("closed.") for p in plan.pieces)  # cut between sentences only
     assert all(len(bart.tokenizer(" " + p)["input_ids"]) <= bart.model.config.max_position_embeddings
                for p in plan.pieces)
-    expected = " ".join(direct(bart, " " + p, max_new_tokens=5, min_new_tokens=1, num_beams=1) for p in plan.pieces)
+    expected = " ".join(seq2seq_generate(bart, " " + p, max_new_tokens=5, min_new_tokens=1, num_beams=1)
+                        for p in plan.pieces)
     progress = []
     assert summarize.summarize(LONG, settings, on_progress=lambda f, m: progress.append(m)) == expected
     assert f"{len(plan.pieces)} pieces" in summarize.note(LONG, settings)
@@ -72,7 +65,7 @@ def test_t5_gets_its_summarize_prefix(settings, offline_pack):
     try:
         loaded, plan = summarize.make_plan(TEXT, SummarySettings.checked(6, 2, 2), folder)
         assert plan.prefix == "summarize: "
-        expected = direct(loaded, "summarize: " + TEXT, max_new_tokens=6, min_new_tokens=2, num_beams=2,
+        expected = seq2seq_generate(loaded, "summarize: " + TEXT, max_new_tokens=6, min_new_tokens=2, num_beams=2,
                           early_stopping=True, length_penalty=2.0, no_repeat_ngram_size=3)
         assert summarize.summarize(TEXT, SummarySettings.checked(6, 2, 2), folder) == expected
     finally:

@@ -1,7 +1,7 @@
 """Translation: T5's prefix per language, Marian's one language, sentence by sentence when long."""
 
 import pytest
-import torch
+from references import seq2seq_generate
 
 from models import loader
 from models.errors import InputError
@@ -10,13 +10,6 @@ from models.tasks import seq2seq, translate
 TEXT = "The weather is lovely today, so we are going for a walk by the lake."
 PREFIXES = {"German": "translate English to German: ", "French": "translate English to French: ",
             "Romanian": "translate English to Romanian: "}
-
-
-def direct(loaded, text: str, **kwargs) -> str:
-    inputs = loaded.tokenizer(text, return_tensors="pt")
-    with torch.inference_mode():
-        ids = loaded.model.generate(**inputs, **kwargs)
-    return loaded.tokenizer.decode(ids[0], skip_special_tokens=True, clean_up_tokenization_spaces=False)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +22,7 @@ def test_each_language_gets_its_t5_prefix_and_matches_model_generate(t5, languag
     _, plan = translate.make_plan(TEXT, language, max_new_tokens=6)
     assert plan.prefix == PREFIXES[language] and plan.pieces == [TEXT]
     # t5-small's translation params: 4 beams, early stopping (max_length 300 yields to max_new_tokens).
-    expected = direct(t5, PREFIXES[language] + TEXT, num_beams=4, early_stopping=True, max_new_tokens=6)
+    expected = seq2seq_generate(t5, PREFIXES[language] + TEXT, num_beams=4, early_stopping=True, max_new_tokens=6)
     assert translate.translate(TEXT, language, max_new_tokens=6) == expected
 
 
@@ -63,7 +56,7 @@ def test_a_long_text_is_translated_sentence_by_sentence(t5):
     _, plan = translate.make_plan(long, "German", max_new_tokens=2)
     assert plan.pieces == seq2seq.split_sentences(long) and len(plan.pieces) == 45
     assert "45 pieces" in plan.note
-    first_two = [direct(t5, PREFIXES["German"] + p, num_beams=4, early_stopping=True, max_new_tokens=2)
+    first_two = [seq2seq_generate(t5, PREFIXES["German"] + p, num_beams=4, early_stopping=True, max_new_tokens=2)
                  for p in plan.pieces[:2]]
     result = translate.translate(long, "German", max_new_tokens=2)
     assert result.startswith(" ".join(first_two))

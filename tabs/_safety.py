@@ -49,7 +49,8 @@ class _Workers:
     def submit(self, job: Callable[[], None]) -> None:
         with self._lock:
             start = self._idle == 0
-            self._idle -= not start
+            if not start:
+                self._idle -= 1  # an idle thread will take this job
         if start:
             threading.Thread(target=self._serve, name="budgeted-handler", daemon=True).start()
         self._jobs.put(job)

@@ -28,7 +28,7 @@ from tabs import _safety
 CALL_SECONDS = 60  # a bad input answered later than this counts as a hang
 RESTRICTED_SECONDS = 20  # a training or AWS call not refused by then has started work (and is cut off)
 # Memory: the first pass over the catalogue warms allocator pools and caches on the largest inputs (measured
-# 90-220 MB); the same catalogue again must leave memory near level (measured +22-29 MB alone, +95 MB late in the
+# 90-220 MB); the same catalogue again must leave memory near level (measured +22-29 MB alone, +95-105 MB late in the
 # full suite), which keeping 0.4 MB per request (of 528) would not.
 FIRST_PASS_MB = 400
 SECOND_PASS_MB = 200

@@ -17,6 +17,7 @@ import pytest
 from bad_inputs import SKIPPED, Endpoint, discover
 from launching import launched_app, rss_mb
 from raw_client import RawClient
+from waiting import wait_until
 
 CLIENTS = 32
 QUEUE_SIZE = 12  # small, so that 32 clients fill it and queue-full answers are exercised
@@ -138,20 +139,17 @@ def test_a_full_queue_is_answered_with_a_clear_message_to_gradio_client(small_qu
     finally:
         release.set()
         raw.close()
-    assert wait_until_answered(client)
+    assert wait_until(lambda: answered(client), timeout=60)  # once the blocked requests drain
 
 
-def wait_until_answered(client, seconds: float = 60) -> bool:
-    """Once the blocked requests drain, the same client is served again."""
+def answered(client) -> bool:
+    """The client is served (False while the queue is still full)."""
     from gradio_client.utils import QueueError
 
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            return client.predict("A fine film.", api_name="/sentiment") is not None
-        except QueueError:
-            time.sleep(0.5)
-    return False
+    try:
+        return client.predict("A fine film.", api_name="/sentiment") is not None
+    except QueueError:
+        return False
 
 
 def test_every_public_endpoint_has_a_concurrency_limit(small_queue_app):

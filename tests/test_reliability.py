@@ -18,7 +18,7 @@ import pytest
 from bad_inputs import SKIPPED, Endpoint, discover, unclear
 from launching import launched_app, rss_mb
 from raw_client import RawClient
-from waiting import wait_until
+from waiting import slow_down, wait_until
 
 import config
 from models import limits, loader, offline
@@ -235,24 +235,9 @@ def tight_budget(settings):
     assert wait_until(lambda: _safety.overdue() == 0, timeout=30), "a timed-out handler never finished"
 
 
-def _slow_forward(monkeypatch, task: str, seconds: float, times: int | None = None) -> list:
-    """Make `task`'s model sleep `seconds` before each forward pass (the first `times` passes only)."""
-    model = loader.get(task).model
-    forward, calls = model.forward, []
-
-    def slow(*args, **kwargs):
-        calls.append(time.monotonic())
-        if times is None or len(calls) <= times:
-            time.sleep(seconds)
-        return forward(*args, **kwargs)
-
-    monkeypatch.setattr(model, "forward", slow)
-    return calls
-
-
 def test_a_handler_past_its_budget_times_out_clearly_and_frees_the_worker(launched, raw, tight_budget,
                                                                          monkeypatch):
-    _slow_forward(monkeypatch, "fill_mask", seconds=6, times=1)
+    slow_down(loader.get("fill_mask").model, 6, monkeypatch, times=1)
     late = raw.call("/fill_mask", "Paris is the [MASK] of France.")
     assert not late.ok and "longer than 1.5 seconds" in late.error and late.seconds < 4
     assert _safety.overdue() == 1  # the slow pass is still sleeping in its own thread
@@ -263,7 +248,7 @@ def test_a_handler_past_its_budget_times_out_clearly_and_frees_the_worker(launch
 def test_a_generation_past_its_budget_is_stopped(launched, raw, tight_budget, monkeypatch):
     from models.tasks import generate
 
-    calls = _slow_forward(monkeypatch, "generate", seconds=0.05)  # 200 tokens would take 10 s
+    calls = slow_down(loader.get("generate").model, 0.05, monkeypatch)  # 200 tokens would take 10 s
     args = ["Once upon a time", 200, 1.0, 50, 1.0, True, 1, 0]
     late = raw.call("/generate", *args)
     assert not late.ok and "longer than 1.5 seconds" in late.error
@@ -293,7 +278,7 @@ def test_training_runs_get_the_longer_training_budget(launched, raw, tight_budge
 def test_a_client_that_disconnects_mid_generation_stops_it(launched, raw, monkeypatch):
     from models.tasks import generate
 
-    calls = _slow_forward(monkeypatch, "generate", seconds=0.05)
+    calls = slow_down(loader.get("generate").model, 0.05, monkeypatch)
     response, session = raw.join("/generate", ["Once upon a time", 200, 1.0, 50, 1.0, True, 1, 0])
     assert response.status_code == 200
     for message in raw.events(session, timeout=30):  # read until the first partial text, then hang up

@@ -13,13 +13,15 @@ def wait_until(condition, timeout: float) -> bool:
     return condition()
 
 
-def slow_down(model, seconds: float, monkeypatch) -> list[float]:
-    """Add `seconds` to each forward pass of `model`; returns the list of call times, growing."""
+def slow_down(model, seconds: float, monkeypatch, times: int | None = None) -> list[float]:
+    """Add `seconds` to each forward pass of `model` (the first `times` only, when given); returns the list
+    of call times, growing."""
     forward, calls = model.forward, []
 
     def slow_forward(*args, **kwargs):
         calls.append(time.monotonic())
-        time.sleep(seconds)
+        if times is None or len(calls) <= times:
+            time.sleep(seconds)
         return forward(*args, **kwargs)
 
     monkeypatch.setattr(model, "forward", slow_forward)

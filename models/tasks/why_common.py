@@ -1,0 +1,121 @@
+"""What the "Why?" views share: their models, a private copy to hook, input checks, and Show code from a snippet."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from models import loader, validate
+from models.errors import InputError
+from models.loader import Loaded, ProgressCallback, Resolved
+from models.registry import spec
+
+DEFAULT_CHOICE = ""  # the model choice that means "the task's default model"
+
+
+def one_of(value: object, options: Iterable[str], what: str) -> str:
+    """`value` if it is one of `options`, else an InputError listing them."""
+    options = list(options)
+    if value not in options:
+        raise InputError(f"Unknown {what} {value!r}; pick one of: {', '.join(options)}.")
+    return value
+
+
+def choices(tasks: Iterable[str]) -> list[str]:
+    """Every model the tasks offer (defaults first), for a picker shared by views that take a task."""
+    return list(dict.fromkeys(choice for task in tasks for choice in loader.choices(task)))
+
+
+def resolve(task: str, choice: str | None) -> Resolved:
+    """Where `task`'s model comes from; a model of another task is refused with the ones this task offers."""
+    choice = (choice or "").strip() or None
+    if choice is not None and choice not in loader.choices(task):
+        raise InputError(f"{choice!r} is not a {spec(task).title} model. For {spec(task).title} pick one of: "
+                         f"{', '.join(loader.choices(task))} (or leave the model empty for the default).")
+    return loader.resolve(task, choice)
+
+
+def local_model(task: str, choice: str | None, on_progress: ProgressCallback | None = None) -> Loaded:
+    """The model, loaded in this app: these views look inside it, which a remote endpoint does not allow."""
+    resolve(task, choice)
+    loaded = loader.get(task, (choice or "").strip() or None, on_progress)
+    if loaded.model is None:
+        raise InputError("This view looks inside the model, so it needs one loaded in this app, not a remote "
+                         "endpoint: pick another model.")
+    return loaded
+
+
+def working_copy(model: Any, dtype: Any = None) -> Any:
+    """A copy of the model's modules that shares its weights (or holds them converted to `dtype`).
+
+    Hooks and settings go on the copy: the loaded model is shared with other tabs, whose requests run on it at
+    the same time. Copying the module tree takes milliseconds; weights are only copied to change their dtype.
+    """
+    import copy
+    import itertools
+
+    import torch
+
+    memo: dict[int, Any] = {}
+    for tensor in itertools.chain(model.parameters(), model.buffers()):
+        if dtype is None or tensor.dtype == dtype or not tensor.is_floating_point():
+            memo[id(tensor)] = tensor
+        elif isinstance(tensor, torch.nn.Parameter):
+            memo[id(tensor)] = torch.nn.Parameter(tensor.detach().to(dtype), requires_grad=False)
+        else:
+            memo[id(tensor)] = tensor.to(dtype)
+    return copy.deepcopy(model, memo)
+
+
+def within_tokens(tokenizer: Any, text: str, cap: int, what: str = "the text") -> str:
+    """`text` if this model's tokenizer makes at most `cap` tokens of it (special tokens included)."""
+    count = len(tokenizer(text)["input_ids"])
+    if count > cap:
+        raise InputError(f"{what.capitalize()} is {count} tokens; this view takes at most {cap}. Shorten it.")
+    return text
+
+
+def layer_and_head(layer: object, head: object, layers: int, heads: int) -> tuple[int, int]:
+    """Layer and head as whole numbers in the model's range (counted from 0)."""
+    return (validate.integer(layer, f"layer (this model has {layers} layers, counted from 0)", 0, layers - 1),
+            validate.integer(head, f"head (this model has {heads} heads per layer, counted from 0)", 0, heads - 1))
+
+
+def chunk_progress(on_progress: ProgressCallback | None, what: str):
+    """A snippet's (done, total) callback that reports to the tab's progress bar."""
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(done / total, f"{what}: {done} of {total}")
+
+
+def snippet_source(name: str) -> str:
+    """The text of models/snippets/<name>.py, read without importing it (it imports torch)."""
+    return Path(importlib.util.find_spec(f"models.snippets.{name}").origin).read_text(encoding="utf-8")
+
+
+def snippet_code(name: str, resolved: Resolved, call: str, *, eager: bool = False, float32: bool = False,
+                 comment: str = "") -> str:
+    """The reference module's source, then the lines that load the same model and print what the view returned.
+
+    `float32`: the app computes in float32 whatever the weights' dtype (gradients need it); else the model is
+    loaded in the dtype the app loads it in. `eager`: attention weights are read (the default kernel returns none).
+    """
+    options = []
+    if resolved.dtype != "float32" and not float32:
+        options.append(f"dtype={resolved.dtype!r}")  # as the app loads it on this CPU
+    if eager:
+        options.append('attn_implementation="eager"')
+    location = resolved.location_for_code
+    loading = ", ".join([repr(location), *options])
+    note = f"  # {comment}" if comment else ""
+    return (
+        snippet_source(name)
+        + f"\n\n# ---- the call that made the view: your inputs, the app's model{note}\n"
+        "import json\n\n"
+        f"from transformers import AutoTokenizer, {resolved.model_class}\n\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
+        f"model = {resolved.model_class}.from_pretrained({loading}).eval()\n"
+        f"print(json.dumps({call}))\n"
+    )

@@ -88,8 +88,10 @@ def cross_attention_view(view: CrossAttention) -> str:
 
 def cross_attention_heatmap(result: dict) -> Any:
     """One head's cross-attention: rows the target tokens as written, columns the source tokens."""
+    import numpy as np
+
     title = f"Decoder layer {result['layer']}, head {result['head']}: each row sums to 1"
-    return plots.token_heatmap(result["attention"], result["target_tokens"], result["source_tokens"], title,
+    return plots.token_heatmap(np.asarray(result["attention"]), result["target_tokens"], result["source_tokens"], title,
                                xlabel="source token it looked at", ylabel="target token being written")
 
 

@@ -115,7 +115,7 @@ def names(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, task: str,
     """index -> name of the classes shown: every class, or a language model's TOP_TOKENS likeliest tokens."""
     if task == "sentiment":
         return dict(model.config.id2label)
-    top = probs.topk(TOP_TOKENS).indices.tolist()
+    top = probs.argsort(descending=True, stable=True)[:TOP_TOKENS].tolist()  # ties by token id (bfloat16 has many)
     return {index: tokenizer.decode([index]) for index in top}
 
 

@@ -25,7 +25,7 @@ def next_token_distribution(model: torch.nn.Module, tokenizer: PreTrainedTokeniz
                                 output_scores=True, return_dict_in_generate=True)
     raw = output.logits[0][0].float().softmax(-1)  # (vocab,): the model's own distribution
     final = output.scores[0][0].float().softmax(-1)  # (vocab,): after the processors; cut tokens are 0
-    top = raw.topk(shown).indices  # the order of the bars: likeliest first
+    top = raw.argsort(descending=True, stable=True)[:shown]  # likeliest first; ties by token id (bfloat16 has many)
     return {
         "tokens": [tokenizer.decode([token]) for token in top.tolist()],
         "token_ids": top.tolist(),

@@ -37,7 +37,7 @@ def explain(text: str, task: str = "sentiment", target: str = "", method: str = 
     """{tokens, offsets, scores, target, prediction, measure, method, steps, target_score, baseline_score, baseline}.
 
     For integrated gradients the scores add up to target_score - baseline_score (to the integration's error).
-    Computed in float32 on a private copy of the model, whatever dtype the shared model runs in.
+    Computed in float32 on a private copy of the model the app serves (bfloat16 weights stay as they are).
     """
     import torch
 
@@ -62,5 +62,4 @@ def code(text: str, task: str = "sentiment", target: str = "", method: str = "in
     task, target, method, steps = _checked(task, target, method, steps)
     resolved = why_common.resolve(task, choice)
     call = f"{EXPLAINERS[task]}(model, tokenizer, {text!r}, {target!r}, method={method!r}, steps={steps})"
-    return why_common.snippet_code("attribution", resolved, call, float32=True,
-                                   comment="float32, as the app computes gradients")
+    return why_common.snippet_code("attribution", resolved, call, float32=True)

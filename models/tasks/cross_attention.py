@@ -69,5 +69,4 @@ def code(text: str, target_language: str = "German", layer: int = 0, head: int =
     loaded, plan = _plan(text, target_language, max_new_tokens, choice)
     call = (f"cross_attention(model, tokenizer, {plan.prefix + plan.pieces[0]!r}, {plan.settings!r}, "
             f"layer={int(layer)}, head={int(head)}, max_input={plan.max_input})")
-    return why_common.snippet_code("cross_attention", loaded.resolved, call, eager=True,
-                                   comment="eager attention: the default kernel returns no weights")
+    return why_common.snippet_code("cross_attention", loaded.resolved, call, eager=True)

@@ -13,8 +13,8 @@ def parse_sentences(sentences: object) -> list[str]:
     sentences = validate.text(sentences, "the sentences (one per line)", limits.PROJECTION_CHARS)
     lines = [line.strip() for line in sentences.splitlines() if line.strip()]
     if not limits.PROJECTION_MIN_SENTENCES <= len(lines) <= limits.PROJECTION_SENTENCES:
-        raise InputError(f"{len(lines)} sentences given; enter {limits.PROJECTION_MIN_SENTENCES} to "
-                         f"{limits.PROJECTION_SENTENCES}, one per line.")
+        raise InputError(f"Enter {limits.PROJECTION_MIN_SENTENCES} to {limits.PROJECTION_SENTENCES} sentences, "
+                         f"one per line; got {len(lines)}.")
     return lines
 
 

@@ -95,27 +95,32 @@ def snippet_source(name: str) -> str:
     return Path(importlib.util.find_spec(f"models.snippets.{name}").origin).read_text(encoding="utf-8")
 
 
-def snippet_code(name: str, resolved: Resolved, call: str, *, eager: bool = False, float32: bool = False,
-                 comment: str = "") -> str:
+def snippet_code(name: str, resolved: Resolved, call: str, *, eager: bool = False, float32: bool = False) -> str:
     """The reference module's source, then the lines that load the same model and print what the view returned.
 
-    `float32`: the app computes in float32 whatever the weights' dtype (gradients need it); else the model is
-    loaded in the dtype the app loads it in. `eager`: attention weights are read (the default kernel returns none).
+    The model is loaded as the app loads it (its dtype on this CPU, its attention kernel); `float32`: then computed
+    in float32, as the app does for gradients. `eager`: attention weights are read (the default kernel gives none).
     """
-    options = []
-    if resolved.dtype != "float32" and not float32:
-        options.append(f"dtype={resolved.dtype!r}")  # as the app loads it on this CPU
+    eager = eager or loader.wants_eager(resolved)
+    options, notes = [], []
+    if resolved.dtype != "float32":
+        options.append(f"dtype={resolved.dtype!r}")
+        notes.append(f"{resolved.dtype} weights, as the app loads them on this CPU")
     if eager:
         options.append('attn_implementation="eager"')
+        notes.append("eager attention, as the app runs it (the default kernel returns no attention weights)")
+    cast = ".float()" if float32 and resolved.dtype != "float32" else ""
+    if cast:
+        notes.append("computed in float32: gradients need it")
     location = resolved.location_for_code
     loading = ", ".join([repr(location), *options])
-    note = f"  # {comment}" if comment else ""
+    comment = "".join(f"\n# {note}" for note in notes)
     return (
         snippet_source(name)
-        + f"\n\n# ---- the call that made the view: your inputs, the app's model{note}\n"
+        + "\n\n# ---- the call that made the view: your inputs, the app's model\n"
         "import json\n\n"
         f"from transformers import AutoTokenizer, {resolved.model_class}\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
-        f"model = {resolved.model_class}.from_pretrained({loading}).eval()\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({location!r}){comment}\n"
+        f"model = {resolved.model_class}.from_pretrained({loading}){cast}.eval()\n"
         f"print(json.dumps({call}))\n"
     )

@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             config.use(config.load_settings(["--models", "offline", *overrides]))
             loader.clear()
             print(table("Real shapes, random weights", measure(args.repeat)))
-    print(f"\n{stats.load()} load average; dtypes: {loader.native_dtypes() or 'float32 only'} native on this CPU")
+    native = ", ".join(sorted(loader.native_dtypes())) or "none"
+    print(f"\nload average {stats.load()}; reduced-precision dtypes native on this CPU: {native}")
     return 0
 
 

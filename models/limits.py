@@ -58,7 +58,7 @@ NO_REPEAT_NGRAM_MAX = 10
 # ---- "Why?" views (issue 17): each stated beside its input and refused with a clear message beyond it ----
 WHY_CHARS = 1_000  # text of every Why? view (one sentence or a short paragraph)
 WHY_TOKENS = 64  # attribution, head ablation, logit lens: tokens of the text (the views show every token)
-ATTRIBUTION_STEPS = 256  # integrated gradients: points on the path, each one forward and backward pass
+ATTRIBUTION_STEPS = 128  # integrated gradients: path points, each a forward and backward pass (docs/why.md: cost)
 ATTRIBUTION_TARGET_CHARS = 100  # a class name, label or token
 ABLATION_HEADS_CHARS = 2_000  # the list of heads to silence, e.g. "0.1, 2.3, 5.*"
 SAMPLING_SHOWN = 30  # sampling distribution: the likeliest tokens drawn as bars (at least 20)

@@ -33,12 +33,17 @@ def translate_and_attend(model: torch.nn.Module, tokenizer: PreTrainedTokenizerB
     return inputs["input_ids"][0].tolist(), output[0, 1:].tolist(), translation, cross
 
 
+def token_names(tokenizer: PreTrainedTokenizerBase, ids: list[int]) -> list[str]:
+    """Each id's token; an id the model has but its tokenizer lacks (t5-small's last 28) as <id 32127>."""
+    return [name if name is not None else f"<id {i}>" for i, name in zip(ids, tokenizer.convert_ids_to_tokens(ids))]
+
+
 def view(tokenizer: PreTrainedTokenizerBase, source_ids: list[int], written: list[int], translation: str,
          cross: torch.Tensor, layer: int, head: int) -> dict:
     """{source_tokens, target_tokens, layer, head, attention (target x source), translation} for one head."""
     return {
-        "source_tokens": tokenizer.convert_ids_to_tokens(source_ids),
-        "target_tokens": tokenizer.convert_ids_to_tokens(written),
+        "source_tokens": token_names(tokenizer, source_ids),
+        "target_tokens": token_names(tokenizer, written),
         "layer": layer,
         "head": head,
         "attention": cross[layer, head].tolist(),

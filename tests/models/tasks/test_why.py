@@ -329,8 +329,8 @@ TOO_MANY_TOKENS = " ".join(["word"] * 70)
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: attribution.explain(SLOW, steps=0), "Steps must be between 1 and 256"),
-    (lambda: attribution.explain(SLOW, steps=limits.ATTRIBUTION_STEPS + 1), "between 1 and 256"),
+    (lambda: attribution.explain(SLOW, steps=0), "Steps must be between 1 and 128"),
+    (lambda: attribution.explain(SLOW, steps=limits.ATTRIBUTION_STEPS + 1), "between 1 and 128"),
     (lambda: attribution.explain(SLOW, method="saliency"), "Unknown method 'saliency'"),
     (lambda: attribution.explain(SLOW, task="ner"), "Unknown task 'ner'"),
     (lambda: attribution.explain(SLOW, target="angry"), "no class 'angry'. Its classes: NEGATIVE, POSITIVE"),

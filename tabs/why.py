@@ -6,6 +6,8 @@ ablation work on several task models), and learners compare them side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gradio as gr
 
 from models import limits
@@ -123,6 +125,27 @@ def outputs_json() -> gr.JSON:
     return _learning.api_result("The numbers (as the API returns them)")
 
 
+def text_box(value: str, info: str = f"Up to {limits.WHY_CHARS:,} characters and {limits.WHY_TOKENS} tokens.",
+             label: str = "Text") -> gr.Textbox:
+    """A view's text input, its caps stated beside it."""
+    return gr.Textbox(label=label, lines=2, value=value, max_length=limits.WHY_CHARS, info=info)
+
+
+def plot_and_numbers(label: str) -> tuple[gr.Plot, gr.JSON]:
+    """The right-hand column of a view: its figure, and its numbers folded away under it."""
+    with gr.Column():
+        return gr.Plot(label=label), outputs_json()
+
+
+def wire(triggers: list, handler: Callable, inputs: list, outputs: list, api_name: str, task: str,
+         code: Callable[..., str]) -> gr.events.Dependency:
+    """The view's public event, in its model's concurrency group, and its Show code panel."""
+    event = gr.on(triggers, _common.guarded(handler), inputs, outputs, api_name=api_name,
+                  concurrency_id=_common.concurrency_id(task))
+    _common.show_code(event, api_name, inputs, code)
+    return event
+
+
 # ---- the seven views -------------------------------------------------------------------------------------------
 
 def _attribution() -> None:
@@ -132,8 +155,7 @@ def _attribution() -> None:
                     "purple down.")
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text", lines=2, value=ATTRIBUTION_EXAMPLES[0][0], max_length=limits.WHY_CHARS,
-                              info=f"Up to {limits.WHY_CHARS:,} characters and {limits.WHY_TOKENS} tokens.")
+            text = text_box(ATTRIBUTION_EXAMPLES[0][0])
             task, picker = task_picker(tuple(attribution.EXPLAINERS))
             target = gr.Textbox("", label="Target (empty: the model's own prediction)",
                                 max_length=limits.ATTRIBUTION_TARGET_CHARS,
@@ -153,11 +175,9 @@ def _attribution() -> None:
                                         combine_adjacent=False)
             summary = gr.Markdown()
             raw = outputs_json()
-    inputs = [text, task, target, method, steps, picker]
-    event = gr.on([button.click, text.submit], _common.guarded(attribute), inputs, [tokens, raw],
-                  api_name="attribution", concurrency_id=_common.concurrency_id("sentiment"))
+    event = wire([button.click, text.submit], attribute, [text, task, target, method, steps, picker], [tokens, raw],
+                 "attribution", "sentiment", attribution.code)
     event.success(_views.attribution_summary, raw, summary, api_visibility="private")
-    _common.show_code(event, "attribution", inputs, attribution.code)
 
 
 def _ablation() -> None:
@@ -166,21 +186,16 @@ def _ablation() -> None:
                     "what each head, silenced alone, changes in the predicted class's probability.")
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text", lines=2, value=ATTRIBUTION_EXAMPLES[0][0], max_length=limits.WHY_CHARS,
-                              info=f"Up to {limits.WHY_CHARS:,} characters and {limits.WHY_TOKENS} tokens.")
+            text = text_box(ATTRIBUTION_EXAMPLES[0][0])
             heads = gr.Textbox(label="Heads to silence", value="0.1, 2.3", max_length=limits.ABLATION_HEADS_CHARS,
                                info="layer.head, counted from 0: \"0.1, 2.3\"; 2.* silences all of layer 2; "
                                     f"empty silences none. Up to {limits.ABLATION_HEADS_CHARS:,} characters.")
             task, picker = task_picker(head_ablation.TASKS)
             button = gr.Button("Silence them", variant="primary")
             gr.Examples(ABLATION_EXAMPLES, [text, heads, task])
-        with gr.Column():
-            plot = gr.Plot(label="Before and after; each head alone")
-            raw = outputs_json()
-    inputs = [text, heads, task, picker]
-    event = gr.on([button.click, text.submit], _common.guarded(ablate), inputs, [plot, raw],
-                  api_name="ablate_heads", concurrency_id=_common.concurrency_id("sentiment"))
-    _common.show_code(event, "ablate_heads", inputs, head_ablation.code)
+        plot, raw = plot_and_numbers("Before and after; each head alone")
+    wire([button.click, text.submit], ablate, [text, heads, task, picker], [plot, raw], "ablate_heads", "sentiment",
+         head_ablation.code)
 
 
 def _logit_lens() -> None:
@@ -189,18 +204,12 @@ def _logit_lens() -> None:
                     "layers often echo the input, later ones settle on the answer.")
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text", lines=2, value="The capital of France is", max_length=limits.WHY_CHARS,
-                              info=f"Up to {limits.WHY_CHARS:,} characters and {limits.WHY_TOKENS} tokens.")
+            text = text_box("The capital of France is")
             picker, _ = _common.model_picker("generate")
             button = gr.Button("Look through the layers", variant="primary")
             gr.Examples(LENS_EXAMPLES, [text])
-        with gr.Column():
-            plot = gr.Plot(label="Top guess per layer and position")
-            raw = outputs_json()
-    inputs = [text, picker]
-    event = gr.on([button.click, text.submit], _common.guarded(lens), inputs, [plot, raw], api_name="logit_lens",
-                  concurrency_id=_common.concurrency_id("generate"))
-    _common.show_code(event, "logit_lens", inputs, logit_lens.code)
+        plot, raw = plot_and_numbers("Top guess per layer and position")
+    wire([button.click, text.submit], lens, [text, picker], [plot, raw], "logit_lens", "generate", logit_lens.code)
 
 
 def _sampling() -> None:
@@ -219,13 +228,9 @@ def _sampling() -> None:
             picker, _ = _common.model_picker("generate")
             button = gr.Button("Show the distribution", variant="primary")
             gr.Examples(SAMPLING_EXAMPLES, [prompt, temperature, top_k, top_p])
-        with gr.Column():
-            plot = gr.Plot(label=f"The {limits.SAMPLING_SHOWN} likeliest next tokens, before and after")
-            raw = outputs_json()
-    inputs = [prompt, temperature, top_k, top_p, picker]
-    event = gr.on([button.click, prompt.submit], _common.guarded(sample), inputs, [plot, raw],
-                  api_name="sampling_distribution", concurrency_id=_common.concurrency_id("generate"))
-    _common.show_code(event, "sampling_distribution", inputs, sampling_distribution.code)
+        plot, raw = plot_and_numbers(f"The {limits.SAMPLING_SHOWN} likeliest next tokens, before and after")
+    wire([button.click, prompt.submit], sample, [prompt, temperature, top_k, top_p, picker], [plot, raw],
+         "sampling_distribution", "generate", sampling_distribution.code)
 
 
 def _cross_attention() -> None:
@@ -234,9 +239,8 @@ def _cross_attention() -> None:
                     "(same prefix, beams and length); the weights are read back from it.")
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="English text", lines=2, value="The house is wonderful.",
-                              max_length=limits.WHY_CHARS,
-                              info=f"One piece: up to {limits.CROSS_ATTENTION_TOKENS} tokens with the task prefix.")
+            text = text_box("The house is wonderful.", label="English text",
+                            info=f"One piece: up to {limits.CROSS_ATTENTION_TOKENS} tokens with the task prefix.")
             language = gr.Dropdown(translate.offered(), value="German", label="Target language",
                                    allow_custom_value=True)
             layer, head = layer_head()
@@ -252,10 +256,8 @@ def _cross_attention() -> None:
     views = gr.HTML(label="bertviz head view and model view of the cross-attention")
     picker.change(lambda choice: gr.update(choices=translate.offered(choice), value=translate.offered(choice)[0]),
                   picker, language, api_visibility="private")
-    inputs = [text, language, layer, head, max_new_tokens, picker]
-    event = gr.on([button.click, text.submit], _common.guarded(cross), inputs, [views, heatmap, raw],
-                  api_name="cross_attention", concurrency_id=_common.concurrency_id("translate"))
-    _common.show_code(event, "cross_attention", inputs, cross_attention.code)
+    wire([button.click, text.submit], cross, [text, language, layer, head, max_new_tokens, picker],
+         [views, heatmap, raw], "cross_attention", "translate", cross_attention.code)
 
 
 def _neuron_view() -> None:
@@ -264,8 +266,8 @@ def _neuron_view() -> None:
                     "Hover over a token on the left.")
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text", lines=2, value="The cat sat on the mat.", max_length=limits.WHY_CHARS,
-                              info=f"Up to {limits.NEURON_TOKENS} tokens: every vector is drawn.")
+            text = text_box("The cat sat on the mat.",
+                            info=f"Up to {limits.NEURON_TOKENS} tokens: every vector is drawn.")
             layer, head = layer_head()
             picker, _ = _common.model_picker("encoder")
             _learning.follow_shape(picker, layer, head)
@@ -273,10 +275,8 @@ def _neuron_view() -> None:
             gr.Examples(NEURON_EXAMPLES, [text, layer, head])
         raw = outputs_json()
     view = gr.HTML(label="bertviz neuron view")
-    inputs = [text, layer, head, picker]
-    event = gr.on([button.click, text.submit], _common.guarded(neurons), inputs, [view, raw], api_name="neuron_view",
-                  concurrency_id=_common.concurrency_id("encoder"))
-    _common.show_code(event, "neuron_view", inputs, neuron_view.code)
+    wire([button.click, text.submit], neurons, [text, layer, head, picker], [view, raw], "neuron_view", "encoder",
+         neuron_view.code)
 
 
 def _projection() -> None:
@@ -294,9 +294,7 @@ def _projection() -> None:
             picker, _ = _common.model_picker("encoder")
             button = gr.Button("Project", variant="primary")
             gr.Examples([[PROJECTION_EXAMPLE, -1], [PROJECTION_EXAMPLE, 0]], [sentences, layer])
-        with gr.Column():
-            plot = gr.Plot(label="The sentences in 2-D")
-            raw = outputs_json()
+        plot, raw = plot_and_numbers("The sentences in 2-D")
 
     def follow(choice: str, now: int) -> dict:
         try:
@@ -307,10 +305,8 @@ def _projection() -> None:
                                                                          f"{layers}; -1: the last)")
 
     picker.change(follow, [picker, layer], layer, api_visibility="private")
-    inputs = [sentences, layer, picker]
-    event = button.click(_common.guarded(project), inputs, [plot, raw], api_name="embedding_projection",
-                         concurrency_id=_common.concurrency_id("encoder"))
-    _common.show_code(event, "embedding_projection", inputs, embedding_projection.code)
+    wire([button.click], project, [sentences, layer, picker], [plot, raw], "embedding_projection", "encoder",
+         embedding_projection.code)
 
 
 def build() -> None:

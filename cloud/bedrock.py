@@ -21,8 +21,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from models import aws, validate
-from models.aws import credentials_problem
+from cloud import aws
+from cloud.aws import credentials_problem
+from models import validate  # the app's input checks (they import only models.errors)
 from models.errors import InputError, ModelUnavailable
 
 __all__ = ["credentials_problem", "generate_images", "list_chat_models", "list_image_models", "stream_chat"]

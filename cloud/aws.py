@@ -13,7 +13,17 @@ from typing import TypeVar
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import create_credential_resolver
-from botocore.exceptions import BotoCoreError, ClientError, PartialCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
 
 T = TypeVar("T")
 
@@ -105,6 +115,22 @@ def error_message(exc: ClientError, limit: int = 400) -> str:
 def http_status(exc: ClientError) -> int:
     """The HTTP status of the failed call, or 0 when there is none."""
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def transport_problem(exc: BotoCoreError, who: str, after_timeout: str) -> str:
+    """What a failure on the way to the service means (credentials, region, time-out, network) for the user.
+
+    `who` names what was called ("SageMaker endpoint 'sst2'"); `after_timeout` says what to do after a time-out.
+    """
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return f"{who}: {credentials_problem() or NO_CREDENTIALS}"
+    if isinstance(exc, NoRegionError):
+        return f"{who}: {NO_REGION}"
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return f"{who} did not answer in time; {after_timeout}"
+    if isinstance(exc, EndpointConnectionError):
+        return f"{who} cannot be reached ({exc}); check the network and the region."
+    return f"{who} could not be called: {exc}"
 
 
 def with_backoff(call: Callable[[], T], is_retryable: Callable[[Exception], bool], attempts: int = 4,

@@ -9,16 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 
 from cloud import aws
 from models.errors import InputError, ModelUnavailable
@@ -147,18 +138,10 @@ class Endpoint:
             return aws.with_backoff(call, _is_transient, self.attempts, self.base_delay, self._sleep)
         except ClientError as exc:
             raise self._unavailable(exc) from exc
-        except (NoCredentialsError, PartialCredentialsError) as exc:
-            raise ModelUnavailable(f"SageMaker endpoint {name!r}: {aws.NO_CREDENTIALS}") from exc
-        except NoRegionError as exc:
-            raise ModelUnavailable(f"SageMaker endpoint {name!r}: {aws.NO_REGION}") from exc
-        except (ReadTimeoutError, ConnectTimeoutError) as exc:
-            raise ModelUnavailable(f"SageMaker endpoint {name!r} did not answer within {self.timeout:g} s; "
-                                   "try again, or a shorter input.") from exc
-        except EndpointConnectionError as exc:
-            raise ModelUnavailable(f"SageMaker in {self._region()} cannot be reached ({exc}); "
-                                   "check the network and the region.") from exc
         except BotoCoreError as exc:
-            raise ModelUnavailable(f"SageMaker endpoint {name!r} could not be called: {exc}") from exc
+            raise ModelUnavailable(aws.transport_problem(
+                exc, f"SageMaker endpoint {name!r}",
+                f"the limit is {self.timeout:g} s. Try again, or a shorter input.")) from exc
 
     def _region(self) -> str:
         client = next((client for client in self._clients.values() if client is not None), None)

@@ -119,7 +119,7 @@ def test_timeout_and_bad_answers_are_clear():
         def invoke_endpoint(self, **_):
             raise ReadTimeoutError(endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com")
 
-    with pytest.raises(ModelUnavailable, match="did not answer within 5 s"):
+    with pytest.raises(ModelUnavailable, match="did not answer in time; the limit is 5 s"):
         sagemaker.Endpoint("sst2", client=Slow(), timeout=5)("hi")
     client = runtime_client()
     with Stubber(client) as stub:

@@ -1,11 +1,16 @@
 #!/bin/bash
-# Transformers Playground app start, run as the notebook's user (on_start.sh starts it under nohup; run it
-# again by hand to restart the app). Fetches the app once onto the kept volume, gives it a Python of its
-# own (the notebook's conda_python3 is 3.10; transformers 5 needs 3.11 or newer), installs exactly
-# requirements.txt (the CPU build of torch first on CPU instances, as scripts/setup.sh does), then serves
-# the app on 127.0.0.1:7860 for Jupyter's proxy: https://NAME.notebook.REGION.sagemaker.aws/proxy/7860/
+# Transformers Playground app start, run as the notebook's user: on_start.sh starts it under nohup at every
+# start; `bash ~/SageMaker/.playground/scripts/app_start.sh` starts the app again once it stopped. Fetches the app once onto the
+# kept volume, gives it a Python of its own (the notebook's conda_python3 is 3.10; transformers 5 needs 3.11
+# or newer), installs exactly requirements.txt (the CPU build of torch first on CPU instances, as
+# scripts/setup.sh does), then serves the app on 127.0.0.1:7860 for Jupyter's proxy:
+# https://NAME.notebook.REGION.sagemaker.aws/proxy/7860/
 set -eu
-: "${STATE:?the folder on the kept volume for the app state}" "${PLAYGROUND_SOURCE:?git URL or s3:// tarball of the app}"
+STATE=${STATE:-$(cd "$(dirname "$0")/.." && pwd)}  # the app's folder on the kept volume: ~/SageMaker/.playground
+# The launch's settings (on_start.sh writes them): PLAYGROUND_SOURCE, PLAYGROUND_REF, MEMORY_BUDGET_MB, AWS_BIN.
+if [ -f "$STATE/launch.env" ]; then
+  . "$STATE/launch.env"
+fi
 APP_DIR=${APP_DIR:-$(dirname "$STATE")/transformers-playground}
 ENV_DIR=$STATE/env
 PYTHON_VERSION=3.12  # as on the Hugging Face Space (README front matter)
@@ -16,7 +21,7 @@ if [ -z "${PLAYGROUND_MEMORY_BUDGET_MB:-}" ] && [ -n "${MEMORY_BUDGET_MB:-}" ]; 
 fi
 
 if [ ! -f "$APP_DIR/app.py" ]; then
-  case "$PLAYGROUND_SOURCE" in
+  case "${PLAYGROUND_SOURCE:?git URL or s3:// tarball of the app}" in
     s3://*) mkdir -p "$APP_DIR" && "${AWS_BIN:-aws}" s3 cp "$PLAYGROUND_SOURCE" - | tar -xz -C "$APP_DIR" ;;
     *) git clone --depth 1 ${PLAYGROUND_REF:+--branch "$PLAYGROUND_REF"} "$PLAYGROUND_SOURCE" "$APP_DIR" ;;
   esac

@@ -39,8 +39,9 @@ if [ "$IDLE_MINUTES" -gt 0 ]; then
 fi
 
 # 3. The app, as the notebook's user: installed once onto the kept volume (about 10 minutes the first
-#    time), then served on 127.0.0.1 behind Jupyter's proxy.
-nohup sudo -u "$NOTEBOOK_USER" -i env PLAYGROUND_SOURCE="$PLAYGROUND_SOURCE" PLAYGROUND_REF="$PLAYGROUND_REF" \
-  MEMORY_BUDGET_MB="$MEMORY_BUDGET_MB" STATE="$STATE" AWS_BIN="$AWS_BIN" \
-  bash "$STATE/scripts/app_start.sh" >> "$WORK/playground.log" 2>&1 &
+#    time), then served on 127.0.0.1 behind Jupyter's proxy. app_start.sh reads the launch's settings from
+#    launch.env, so running it again by hand restarts the app the same way.
+printf 'PLAYGROUND_SOURCE=%q\nPLAYGROUND_REF=%q\nMEMORY_BUDGET_MB=%q\nAWS_BIN=%q\n' \
+  "$PLAYGROUND_SOURCE" "$PLAYGROUND_REF" "$MEMORY_BUDGET_MB" "$AWS_BIN" > "$STATE/launch.env"
+nohup sudo -u "$NOTEBOOK_USER" -i bash "$STATE/scripts/app_start.sh" >> "$WORK/playground.log" 2>&1 &
 log "started; app log: $WORK/playground.log"

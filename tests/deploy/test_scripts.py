@@ -109,7 +109,8 @@ def test_the_lifecycle_script_unpacks_these_files_and_starts_everything(machine)
     assert done.returncode == 0, done.stderr
     for name in lifecycle.SCRIPT_FILES[1:]:  # what runs on the instance is this repository's files
         assert (machine.state / "scripts" / name).read_bytes() == (SCRIPTS / name).read_bytes()
-    calls = machine.wait_for(APP_COMMAND)
+    machine.wait_for("idle_stop.py")  # both started in the background
+    calls = machine.wait_for("PLAYGROUND_MEMORY_BUDGET_MB")  # logged by the app's start, its last step
     assert calls[:4] == [
         "bin/chown -R ec2-user:ec2-user home/SageMaker/.playground",
         "bin/sudo -u ec2-user -i home/anaconda3/envs/JupyterSystemEnv/bin/pip install --quiet --upgrade "
@@ -119,9 +120,9 @@ def test_the_lifecycle_script_unpacks_these_files_and_starts_everything(machine)
     ]
     assert ("home/anaconda3/envs/JupyterSystemEnv/bin/python home/SageMaker/.playground/scripts/idle_stop.py 45 "
             "home/SageMaker/.playground/last-activity bin/aws") in calls
-    assert (f"bin/sudo -u ec2-user -i env PLAYGROUND_SOURCE={SOURCE} PLAYGROUND_REF=main MEMORY_BUDGET_MB=2048 "
-            "STATE=home/SageMaker/.playground AWS_BIN=bin/aws bash home/SageMaker/.playground/scripts/app_start.sh"
-            ) in calls
+    assert "bin/sudo -u ec2-user -i bash home/SageMaker/.playground/scripts/app_start.sh" in calls
+    assert (machine.state / "launch.env").read_text() == (  # for app_start.sh, now and when run again by hand
+        f"PLAYGROUND_SOURCE={SOURCE}\nPLAYGROUND_REF=main\nMEMORY_BUDGET_MB=2048\nAWS_BIN={machine.bin}/aws\n")
     assert f"bin/git clone --depth 1 --branch main {SOURCE} home/SageMaker/transformers-playground" in calls
     start = calls.index(f"home/SageMaker/.playground/env/bin/python {APP_COMMAND}")
     assert calls[start + 1] == "  PLAYGROUND_MEMORY_BUDGET_MB=2048"  # half of ml.t3.medium's 4 GiB
@@ -133,9 +134,10 @@ def test_on_start_runs_from_its_own_folder_and_honours_idle_off(machine):
     done = subprocess.run(["bash", str(SCRIPTS / "on_start.sh")], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
-    calls = machine.wait_for(APP_COMMAND)
+    calls = machine.wait_for("PLAYGROUND_MEMORY_BUDGET_MB")
     assert not any("idle_stop.py" in call for call in calls)  # 0: no auto-stop
-    assert "PLAYGROUND_REF= MEMORY_BUDGET_MB= " in next(call for call in calls if "app_start.sh" in call)
+    assert "PLAYGROUND_REF=''\nMEMORY_BUDGET_MB=''\n" in (machine.state / "launch.env").read_text()
+    assert calls[-1] == "  PLAYGROUND_MEMORY_BUDGET_MB=unset"  # no figure: the app's own default
 
 
 def test_on_start_refuses_to_run_without_its_settings(machine):
@@ -164,6 +166,21 @@ def test_app_start_installs_once_in_its_own_python_then_serves_behind_the_proxy(
         f"{python} -c import sys; sys.exit(sys.version_info < (3, 11))",
         f"{python} {APP_COMMAND}", "  PLAYGROUND_MEMORY_BUDGET_MB=2048",
     ]
+
+
+def test_app_start_run_by_hand_reads_the_launch_settings(machine):
+    """`bash ~/SageMaker/.playground/scripts/app_start.sh` with nothing set: as on_start.sh started it."""
+    (machine.state / "scripts").mkdir(parents=True)
+    shutil.copy(SCRIPTS / "app_start.sh", machine.state / "scripts")
+    (machine.state / "launch.env").write_text(f"PLAYGROUND_SOURCE={SOURCE}\nPLAYGROUND_REF=v2\n"
+                                              "MEMORY_BUDGET_MB=4096\nAWS_BIN=aws\n")
+    done = subprocess.run(["bash", str(machine.state / "scripts" / "app_start.sh")], env=machine.env(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    calls = machine.calls()
+    assert calls[0] == f"bin/git clone --depth 1 --branch v2 {SOURCE} home/SageMaker/transformers-playground"
+    assert calls[-2:] == [f"home/SageMaker/.playground/env/bin/python {APP_COMMAND}",
+                          "  PLAYGROUND_MEMORY_BUDGET_MB=4096"]
 
 
 def test_app_start_reinstalls_when_requirements_change(machine):

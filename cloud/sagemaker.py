@@ -111,9 +111,12 @@ class Endpoint:
     def generate(self, request: GenerationRequest) -> list[str]:
         """The full texts (prompt included), one per sequence."""
         answer = self.invoke(self.generate_body(request))
-        if isinstance(answer, dict):  # JumpStart's script: one text, or several
-            answer = answer.get("generated_texts") or [answer.get("generated_text")]
-        texts = [item.get("generated_text") if isinstance(item, dict) else item for item in answer]
+        # The toolkit: [{"generated_text"}], one per sequence; JumpStart's script: {"generated_text(s)"}.
+        items = answer
+        if isinstance(answer, dict):
+            items = answer.get("generated_texts") or [answer.get("generated_text")]
+        texts = [item.get("generated_text") if isinstance(item, dict) else item
+                 for item in (items if isinstance(items, list) else [None])]
         if not texts or not all(isinstance(text, str) for text in texts):
             raise ModelUnavailable(f"SageMaker endpoint {self.endpoint_name!r} answered without generated text "
                                    f"({json.dumps(answer)[:200]}); is it a text-generation model?")

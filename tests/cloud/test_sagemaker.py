@@ -278,3 +278,11 @@ def test_the_shipped_policies_allow_every_call_the_backend_makes(endpoint_for, e
     allowed = {action for statement in statements["Statement"]
                for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
     assert aws_actions <= allowed
+
+
+@pytest.mark.parametrize("answer", [[{"label": "POSITIVE", "score": 0.9}], "Once upon", {"summary_text": "x"}, []])
+def test_an_answer_without_generated_text_is_named(endpoint_for, endpoint_answers, answer):
+    choice = endpoint_for(f"not-gpt2-{len(str(answer))}", app="transformers-playground")
+    endpoint_answers(answer)
+    with pytest.raises(ModelUnavailable, match="answered without generated text .* is it a text-generation model"):
+        generate.generate(PROMPT, SAMPLING, choice)

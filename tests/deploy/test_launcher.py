@@ -392,9 +392,9 @@ def test_every_command_the_launcher_prints_works(moto, capsys, monkeypatch, sage
     recorder = Recorder()
     recorder.answer_hub(SMALL_HUB_DOCUMENT, "1.0.0")
     runs = [["status", "--name", "demo"], ["url", "--name", "demo"], LAUNCH, ["status", "--name", "demo"],
-            ["endpoint-deploy", "--name", "gpt2-hf", "--task", "generate", "--role-arn", ROLE_ARN],
+            ["endpoint-deploy", "--name", "printed-hf", "--task", "generate", "--role-arn", ROLE_ARN],
             ["endpoint-deploy", "--name", "sst2", "--task", "sentiment", "--role-arn", ROLE_ARN],
-            ["jumpstart-deploy", "--name", "gpt2-js", "--role-arn", ROLE_ARN]]
+            ["jumpstart-deploy", "--name", "printed-js", "--role-arn", ROLE_ARN]]
     for argv in runs:
         recorder.run(*argv)
     printed = set(PRINTED_COMMAND.findall(capsys.readouterr().out))
@@ -404,8 +404,8 @@ def test_every_command_the_launcher_prints_works(moto, capsys, monkeypatch, sage
     for command in launcher_commands:
         cli.parse_args(shlex.split(command)[1:])
     app_commands = sorted(command for command in printed if command.startswith("app.py"))
-    assert app_commands == ["app.py --model generate=sagemaker:gpt2-hf", "app.py --model generate=sagemaker:gpt2-js",
-                            "app.py --model sentiment=sagemaker:sst2"]
+    assert app_commands == ["app.py --model generate=sagemaker:printed-hf",
+                            "app.py --model generate=sagemaker:printed-js", "app.py --model sentiment=sagemaker:sst2"]
     for command in app_commands:
         settings = config.load_settings(shlex.split(command)[1:], environ={})
         monkeypatch.setattr(config, "_current", settings)
@@ -414,7 +414,7 @@ def test_every_command_the_launcher_prints_works(moto, capsys, monkeypatch, sage
             endpoint_answers([{"generated_text": "Hello there"}])
             assert generate.generate("Hello", generate.GenerationSettings(max_new_tokens=2), choice) == [
                 "Hello there"]
-    assert invocations == [  # gpt2-hf: the Hugging Face container; gpt2-js: JumpStart's script
+    assert invocations == [  # printed-hf: the Hugging Face container; printed-js: JumpStart's script
         {"inputs": "Hello", "parameters": {"max_new_tokens": 2, "do_sample": True, "temperature": 1.0,
                                            "top_k": 50, "top_p": 1.0, "return_full_text": True}},
         {"text_inputs": "Hello", "max_length": 1 + 2, "do_sample": True, "temperature": 1.0, "top_k": 50,

@@ -121,12 +121,15 @@ def aws_actions(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 @pytest.fixture
-def sagemaker_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+def sagemaker_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """"sagemaker:NAME" choices served by cloud.sagemaker, as app.py registers it.
 
-    The loader keeps each endpoint it connected to: give each test endpoint a name of its own.
+    The loader keeps each endpoint it connected to (its clients, its request format): no test sees another's.
     """
     from cloud import sagemaker
-    from models import remote
+    from models import loader, remote
 
     monkeypatch.setitem(remote._backends, remote.SAGEMAKER_PREFIX, sagemaker.Endpoint)
+    loader.clear()
+    yield
+    loader.clear()

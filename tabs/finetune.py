@@ -9,8 +9,9 @@ import gradio as gr
 
 from models import limits, loader
 from models.errors import InputError
-from models.tasks import finetune, finetune_code, training_plots
+from models.tasks import finetune, finetune_code
 from tabs import _common
+from tabs._views import figures
 
 TITLE = "Fine-tuning lab"
 TRAINING_ID = "training"  # every training event shares it: one training at a time on this server
@@ -136,7 +137,7 @@ def _train_and_cancel(label: str) -> tuple[gr.Button, gr.Button]:
 def _live_plot(result: gr.JSON) -> gr.Plot:
     """A loss plot redrawn from the streamed results (the endpoint's only output stays the dict)."""
     plot = gr.Plot(label="Loss per step")
-    result.change(training_plots.progress_figure, result, plot, api_visibility="private",
+    result.change(figures.training_progress, result, plot, api_visibility="private",
                   trigger_mode="always_last", concurrency_id="training_plots", concurrency_limit=4)
     return plot
 

@@ -1,0 +1,2 @@
+"""Plain data -> what gradio shows: HighlightedText values (highlight), matplotlib figures (figures), bertviz's
+views (bertviz), gr.BarPlot data (charts); data a client sends back is checked first (received)."""

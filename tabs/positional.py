@@ -18,6 +18,7 @@ compare its similarity matrix with the formula's."""
 
 
 def draw(seq_len: int, d_model: int) -> object:
+    """Heatmap, a few dimensions as waves, and the position-by-position cosine similarity."""
     table = positional.encoding(seq_len, d_model)  # (seq_len, d_model)
     d_model = table.shape[1]
     return figures.encoding(table, f"Sinusoidal encoding, d_model={d_model}", positional.wave_dims(d_model))

@@ -1,2 +1,2 @@
 """Task logic: plain functions from user inputs to plain data (JSON-able results, NumPy arrays); no gradio,
-matplotlib or HTML here: tabs/_views draws what the tabs show."""
+no figures and no HTML here: tabs/_views draws what the tabs show."""

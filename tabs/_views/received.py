@@ -34,7 +34,7 @@ def record(value: object, where: str, keys: Sequence[str] = ()) -> dict:
 def items(value: object, where: str, most: int, least: int = 0) -> list:
     """A JSON list of `least` to `most` items."""
     if not isinstance(value, list) or not least <= len(value) <= most:
-        raise refused(where, f"a list of {least} to {most:,} items")
+        raise refused(where, f"a list of {most:,} items" if least == most else f"a list of {least} to {most:,} items")
     return value
 
 

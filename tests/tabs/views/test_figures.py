@@ -54,7 +54,7 @@ WORD = {"word": "novel", "layers": [0, 1], "cosine_similarity": [1.0, 0.9],
 
 @pytest.mark.parametrize("change, where", [
     ({"sentences": None}, "sentences: expected an object with a, b"),
-    ({"cosine_similarity": [1.0]}, "cosine_similarity: expected a list of 2 to 2 items"),
+    ({"cosine_similarity": [1.0]}, "cosine_similarity: expected a list of 2 items"),
     ({"layers": list(range(figures.LAYERS_MAX + 1))}, "layers: expected a list of 1 to 128 items"),
     ({"word": "x" * 101}, "word: expected text of at most 100 characters"),
     ({"sentences": {"a": WORD["sentences"]["a"],

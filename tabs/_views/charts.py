@@ -8,13 +8,11 @@ from models import limits
 from models.tasks import generate
 from tabs._views import received
 
-TOKEN_IDS = 2**31  # token ids are only compared here: any id a vocabulary can have
-
 
 def _alternative(value: object, where: str) -> dict:
     alternative = received.record(value, where, ("token", "token_id", "probability"))
     return {"token": received.text(alternative["token"], f"{where}.token"),
-            "token_id": received.integer(alternative["token_id"], f"{where}.token_id", 0, TOKEN_IDS),
+            "token_id": received.integer(alternative["token_id"], f"{where}.token_id", 0, received.TOKEN_IDS),
             "probability": received.number(alternative["probability"], f"{where}.probability")}
 
 

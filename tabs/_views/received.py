@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 TOKEN_CHARS = 256  # one token's text: longer than any token of the vocabularies the app offers
+TOKEN_IDS = 2**31  # a token id: any id a vocabulary can have
 
 
 def refused(where: str, expected: str) -> gr.Error:

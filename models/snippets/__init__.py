@@ -36,14 +36,16 @@ def split(text: str) -> tuple[list[str], str]:
     return sorted((name for name, at in found.items() if at >= 0 and name != "__init__"), key=found.get), footer
 
 
-def load(auto_class: str, location: str, dtype: str = "float32", **options: object) -> str:
-    """The lines that load the tokenizer and the model as the app does: same folder or Hub id, same dtype."""
+def load(auto_class: str, location: str, dtype: str = "float32", note: str = "", **options: object) -> str:
+    """The lines that load the tokenizer and the model as the app does: same folder or Hub id, same dtype.
+    `note`: a comment on the model's line."""
     arguments = "".join(f", {key}={value!r}" for key, value in options.items())
     if dtype != "float32":
         arguments += f", dtype={dtype!r}"
+    comment = f"  # {note}" if note else ""
     return (f"from transformers import {auto_class}, AutoTokenizer\n\n"
             f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
-            f"model = {auto_class}.from_pretrained({location!r}{arguments}).eval()")
+            f"model = {auto_class}.from_pretrained({location!r}{arguments}).eval(){comment}")
 
 
 def call(function: str, *names: str, **values: object) -> str:

@@ -98,7 +98,8 @@ def load_code(choice: str | None) -> str:
     task = task_of(choice)
     resolved = loader.resolve(task, choice)
     auto_class = "AutoModelForCausalLM" if task == "generate" else "AutoModel"
-    return snippets.load(auto_class, resolved.location_for_code, resolved.dtype, attn_implementation="eager")
+    return snippets.load(auto_class, resolved.location_for_code, resolved.dtype,
+                         "eager: the default SDPA kernel returns no attention weights", attn_implementation="eager")
 
 
 def shape(choice: str | None) -> tuple[int, int]:

@@ -47,7 +47,7 @@ def assert_same(printed: Any, expected: Any, tolerance: float = 0.0, path: str =
     if isinstance(expected, float) or isinstance(printed, float):
         assert math.isclose(printed, expected, rel_tol=0, abs_tol=tolerance), f"{path}: {printed} != {expected}"
     elif isinstance(expected, dict):
-        assert isinstance(printed, dict) and list(printed) == list(expected), f"{path}: keys {list(printed)}"
+        assert isinstance(printed, dict) and set(printed) == set(expected), f"{path}: keys {sorted(printed)}"
         for key in expected:
             assert_same(printed[key], expected[key], tolerance, f"{path}[{key!r}]")
     elif isinstance(expected, (list, tuple)):

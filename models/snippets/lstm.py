@@ -143,9 +143,21 @@ def batch(pairs: list[tuple[str, str]], english: Vocab, german: Vocab):
     return source, torch.tensor([len(s) for s in sources]), target_in, target_out
 
 
+def step(model: Seq2Seq, optimizer, pairs: list[tuple[str, str]], english: Vocab, german: Vocab) -> float:
+    """One teacher-forced step on a batch of pairs: cross-entropy on the next German words, padding ignored."""
+    source, lengths, target_in, target_out = batch(pairs, english, german)
+    logits = model(source, lengths, target_in)  # (batch, T + 1, german vocab)
+    loss = nn.functional.cross_entropy(logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # LSTMs' gradients can explode
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
 def train(model: Seq2Seq, pairs: list[tuple[str, str]], english: Vocab, german: Vocab, steps: int,
           batch_size: int, learning_rate: float, seed: int = 0, on_step=None, should_stop=None) -> list[float]:
-    """`steps` Adam steps on seeded random batches; returns the loss per step (padding ignored).
+    """`steps` Adam steps on seeded random batches; returns the loss per step.
 
     on_step(step, steps, loss) is called after each step; training stops once should_stop() is true.
     """
@@ -153,20 +165,10 @@ def train(model: Seq2Seq, pairs: list[tuple[str, str]], english: Vocab, german: 
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     losses: list[float] = []
     model.train()
-    for step in range(1, steps + 1):
-        if should_stop and should_stop():
-            break
-        source, lengths, target_in, target_out = batch(rng.sample(pairs, min(batch_size, len(pairs))),
-                                                       english, german)
-        logits = model(source, lengths, target_in)  # (batch, T + 1, german vocab)
-        loss = nn.functional.cross_entropy(logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # LSTMs' gradients can explode
-        optimizer.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
+    while len(losses) < steps and not (should_stop and should_stop()):
+        losses.append(step(model, optimizer, rng.sample(pairs, min(batch_size, len(pairs))), english, german))
         if on_step:
-            on_step(step, steps, losses[-1])
+            on_step(len(losses), steps, losses[-1])
     model.eval()
     return losses
 

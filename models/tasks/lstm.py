@@ -7,12 +7,15 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import config
 from models import limits, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
+
+if TYPE_CHECKING:
+    from models.snippets.lstm import Trained
 
 SEED = 0
 HELD_OUT = 0.2  # of each length bucket, never trained on
@@ -33,11 +36,11 @@ def phrases_path() -> Path:
     return sources.assets_dir() / "en_de_phrases.tsv"
 
 
-_current: Any = None  # the latest models/snippets/lstm.Trained, once a training has finished
+_current: Trained | None = None  # the latest LSTM trained here, once a training has finished
 _current_lock = threading.Lock()
 
 
-def current() -> Any:
+def current() -> Trained:
     with _current_lock:
         if _current is None:
             raise InputError("The LSTM has not been trained yet: press Train (a few hundred steps take "
@@ -45,7 +48,7 @@ def current() -> Any:
         return _current
 
 
-def lstm_german(trained: Any, text: str) -> str:
+def lstm_german(trained: Trained, text: str) -> str:
     from models.snippets import lstm as reference
 
     if not reference.words(text):
@@ -85,7 +88,7 @@ def train(steps: Any = 300, sizes: dict | None = None) -> Iterator[dict]:
     return training.stream_training(work)
 
 
-def _register(trained: Any) -> None:
+def _register(trained: Trained) -> None:
     from models.snippets import lstm as reference
 
     global _current

@@ -6,7 +6,7 @@ learning tabs' shared forward pass, within the walk-through's caps.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from models import limits, snippets
 from models.errors import InputError
@@ -14,9 +14,12 @@ from models.loader import ProgressCallback
 from models.tasks import internals
 from models.tasks.internals import Forward
 
+if TYPE_CHECKING:
+    from models.snippets.self_attention import Steps
 
-def compute(run: Forward, layer: int, head: int) -> Any:
-    """One head of one layer in NumPy (models/snippets/self_attention.Steps)."""
+
+def compute(run: Forward, layer: int, head: int) -> Steps:
+    """One head of one layer in NumPy, every step kept."""
     from models.snippets import self_attention as reference
 
     try:

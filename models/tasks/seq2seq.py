@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import snippets
 from models.loader import Loaded, ProgressCallback, Resolved
 
+if TYPE_CHECKING:  # the module imports torch: at run time it is imported where it is used
+    from models.snippets.seq2seq import Plan
+
 RECENT_PLANS = 32  # plans kept so that a click's note (a second event) reuses the plan its run built
-_recent: OrderedDict[tuple, Any] = OrderedDict()
+_recent: OrderedDict[tuple, Plan] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
-def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sentence: bool = False) -> Any:
-    """How `text` is fed to this model (models/snippets/seq2seq.Plan), built once for the same request."""
+def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sentence: bool = False) -> Plan:
+    """How `text` is fed to this model, built once for the same request (run, note)."""
     from models.snippets import seq2seq as reference
 
     key = (loaded.resolved.cache_key, text, task, tuple(chosen.items()), per_sentence)
@@ -33,7 +36,7 @@ def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sente
     return built
 
 
-def generate(loaded: Loaded, text_plan: Any, on_progress: ProgressCallback | None = None,
+def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | None = None,
              what: str = "Working") -> str:
     """The plan's pieces through the model, joined; progress per piece when there are several."""
     from models.snippets import seq2seq as reference
@@ -45,7 +48,7 @@ def generate(loaded: Loaded, text_plan: Any, on_progress: ProgressCallback | Non
     return reference.generate(loaded.tokenizer, loaded.model, text_plan, on_piece)
 
 
-def note(text_plan: Any) -> str:
+def note(text_plan: Plan | None) -> str:
     """What the user should know about how the text was fed to the model ("" when it fit in one go)."""
     if text_plan is None or len(text_plan.pieces) == 1:
         return ""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from models import limits, loader, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import seq2seq
+
+if TYPE_CHECKING:
+    from models.snippets.seq2seq import Plan
 
 TASK = "summarization"  # the key of task_specific_params (T5's prefix "summarize: ")
 
@@ -49,7 +52,7 @@ class SummarySettings:
 
 
 def make_plan(text: str, settings: SummarySettings, choice: str | None = None,
-              on_progress: ProgressCallback | None = None) -> tuple[loader.Loaded, Any]:
+              on_progress: ProgressCallback | None = None) -> tuple[loader.Loaded, Plan | None]:
     """The model, and how the text is fed to it (pieces, prefix, settings): built once per request;
     no plan for a SageMaker endpoint (its own pipeline does all that)."""
     text = validate.text(text, "a text to summarize", limits.SUMMARIZE_CHARS)

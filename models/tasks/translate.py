@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from models import limits, loader, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import seq2seq
+
+if TYPE_CHECKING:
+    from models.snippets.seq2seq import Plan
 
 LANGUAGE_NAMES = {
     "de": "German", "fr": "French", "ro": "Romanian", "es": "Spanish", "it": "Italian", "nl": "Dutch",
@@ -81,7 +84,7 @@ def _length(max_new_tokens: int | None) -> dict:
 
 def make_plan(text: str, target_language: str, choice: str | None = None,
               on_progress: ProgressCallback | None = None,
-              max_new_tokens: int | None = None) -> tuple[loader.Loaded, Any]:
+              max_new_tokens: int | None = None) -> tuple[loader.Loaded, Plan | None]:
     """The model, and how the text is fed to it: the language's prefix, sentences if long, settings;
     built once per request. No plan for a SageMaker endpoint: its own pipeline does all that.
     """

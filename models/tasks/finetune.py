@@ -141,24 +141,25 @@ def fresh_classifier(resolved: loader.Resolved, labels: list[str], freeze_embedd
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(SEED)  # the new head's initial weights
+    folder = loader.local_folder(resolved)
     model = AutoModelForSequenceClassification.from_pretrained(
-        resolved.location_for_code, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        folder, num_labels=len(labels), id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)}, ignore_mismatched_sizes=True,
         use_safetensors=True, trust_remote_code=False)
     if freeze_embeddings:
         # The word-embedding table is most of a small encoder's weights and much of each step's cost,
         # and a few hundred pretrained-on sentences cannot improve it.
         model.get_input_embeddings().requires_grad_(False)
-    return model, AutoTokenizer.from_pretrained(resolved.location_for_code)
+    return model, AutoTokenizer.from_pretrained(folder)
 
 
 def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
     """A new trainable copy of the generation model (the Generation tab keeps its own)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    model = AutoModelForCausalLM.from_pretrained(resolved.location_for_code, use_safetensors=True,
-                                                 trust_remote_code=False)
-    return model, AutoTokenizer.from_pretrained(resolved.location_for_code)
+    folder = loader.local_folder(resolved)
+    model = AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True, trust_remote_code=False)
+    return model, AutoTokenizer.from_pretrained(folder)
 
 
 def my_model_folder() -> Path:
@@ -300,7 +301,7 @@ def base_tokenizer(choice: str | None = None) -> Any:
     """The fine-tuning base model's tokenizer alone (cached; the model itself is not loaded)."""
     from transformers import AutoTokenizer
 
-    location = _trainable("finetune", choice).location_for_code
+    location = loader.local_folder(_trainable("finetune", choice), weights=False)
     if location not in _tokenizers:
         _tokenizers[location] = AutoTokenizer.from_pretrained(location)
     return _tokenizers[location]

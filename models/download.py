@@ -4,7 +4,8 @@ A first use on a Space downloads hundreds of MB; `fetch` reports it through the 
 callback ("Downloading model.safetensors: 120 of 498 MB") and returns the local snapshot folder that the model
 and tokenizer then load from. What it fetches: config, safetensors weights (never pytorch_model.bin: unpickling
 can run code) and tokenizer files, at the revision asked for (main by default). A cached, complete snapshot
-makes no request at all; with HF_HUB_OFFLINE set nothing is asked of the Hub. A checkpoint without safetensors
+makes no request at all (so a branch that moved on the Hub is seen only once the cache is cleared: pinned
+revisions make that moot); with HF_HUB_OFFLINE set nothing is asked of the Hub. A checkpoint without safetensors
 fails fast with a message that says what to pin: no conversion service is ever called.
 """
 

@@ -88,6 +88,12 @@ MARIAN_GENERATION = {  # generation_config.json (293 B, "set renormalize_logits=
     "bad_words_ids": [[PAD]], "bos_token_id": 0, "decoder_start_token_id": PAD, "eos_token_id": 0,
     "forced_eos_token_id": 0, "max_length": 512, "num_beams": 4, "pad_token_id": PAD, "renormalize_logits": True,
 }
+# config.json keys shared by a family (the published values: vocabulary size, position table, special ids).
+ROBERTA = {"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514, "type_vocab_size": 1,
+           "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2}
+DISTILBERT_UNCASED = {"model_type": "distilbert", "vocab_size": 30522, "max_position_embeddings": 512,
+                      "pad_token_id": 0}
+DISTILBERT_CASED = {**DISTILBERT_UNCASED, "vocab_size": 28996}
 NER_LABELS = dict(enumerate(tiny.NER_LABELS))  # dslim/bert-base-NER's id2label (NOTES.md, "Real checkpoints")
 DISTILBERT_NER_LABELS = dict(enumerate(("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC",
                                         "I-MISC")))
@@ -102,8 +108,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     Replica(
         "distilbert/distilbert-base-uncased-finetuned-sst-2-english", "DistilBertForSequenceClassification",
         "bert-uncased",
-        {"model_type": "distilbert", "vocab_size": 30522, "max_position_embeddings": 512, "pad_token_id": 0,
-         "finetuning_task": "sst-2", **_labels({0: "NEGATIVE", 1: "POSITIVE"})},
+        {**DISTILBERT_UNCASED, "finetuning_task": "sst-2", **_labels({0: "NEGATIVE", 1: "POSITIVE"})},
         {"tokenizer_config.json": '{"model_max_length": 512, "do_lower_case": true}', "vocab.txt": None},
         ("map.jpeg", "onnx/model.onnx", "rust_model.ot", "tf_model.h5"),
         source=f"{HF}distilbert/distilbert-base-uncased-finetuned-sst-2-english/tree/main (714eb0f: safetensors "
@@ -112,9 +117,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "cardiffnlp/twitter-roberta-base-sentiment-latest", "RobertaForSequenceClassification", "roberta",
-        {"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514, "type_vocab_size": 1,
-         "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
-         **_labels({0: "negative", 1: "neutral", 2: "positive"})},
+        {**ROBERTA, **_labels({0: "negative", 1: "neutral", 2: "positive"})},
         {"special_tokens_map.json": ROBERTA_SPECIALS, "vocab.json": None, "merges.txt": None},
         ("tf_model.h5",),
         source=f"{HF}cardiffnlp/twitter-roberta-base-sentiment-latest/tree/main (4ba3d44 'Add references', 15 "
@@ -138,8 +141,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "dslim/distilbert-NER", "DistilBertForTokenClassification", "bert-cased",
-        {"model_type": "distilbert", "vocab_size": 28996, "max_position_embeddings": 512, "pad_token_id": 0,
-         **_labels(DISTILBERT_NER_LABELS)},
+        {**DISTILBERT_CASED, **_labels(DISTILBERT_NER_LABELS)},
         {"tokenizer_config.json": None, "special_tokens_map.json": BERT_SPECIALS, "tokenizer.json": None,
          "vocab.txt": None},
         ("onnx/model.onnx", "runs/events.out.tfevents", "training_args.bin"),
@@ -161,9 +163,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "cross-encoder/nli-distilroberta-base", "RobertaForSequenceClassification", "roberta",
-        {"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514, "type_vocab_size": 1,
-         "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
-         **_labels({0: "contradiction", 1: "entailment", 2: "neutral"})},
+        {**ROBERTA, **_labels({0: "contradiction", 1: "entailment", 2: "neutral"})},
         {"tokenizer_config.json": '{"model_max_length": 512}', "special_tokens_map.json": ROBERTA_SPECIALS,
          "vocab.json": None, "merges.txt": None},
         ("CESoftmaxAccuracyEvaluator_AllNLI-dev_results.csv", "flax_model.msgpack", "onnx/model.onnx",
@@ -184,8 +184,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "distilbert/distilroberta-base", "RobertaForMaskedLM", "roberta",
-        {"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514, "type_vocab_size": 1,
-         "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2},
+        ROBERTA,
         {"tokenizer_config.json": '{"model_max_length": 512}', "tokenizer.json": None, "vocab.json": None,
          "merges.txt": None},
         ("dict.txt", "flax_model.msgpack", "rust_model.ot", "tf_model.h5"),
@@ -215,7 +214,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "distilbert/distilbert-base-cased-distilled-squad", "DistilBertForQuestionAnswering", "bert-cased",
-        {"model_type": "distilbert", "vocab_size": 28996, "max_position_embeddings": 512, "pad_token_id": 0},
+        DISTILBERT_CASED,
         {"tokenizer_config.json": '{"do_lower_case": false}', "tokenizer.json": None, "vocab.txt": None},
         ("openvino_model.bin", "openvino_model.xml", "rust_model.ot", "saved_model.tar.gz", "tf_model.h5"),
         source=f"{HF}distilbert/distilbert-base-cased-distilled-squad/tree/50ba811 (safetensors from #7, "
@@ -223,8 +222,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "deepset/roberta-base-squad2", "RobertaForQuestionAnswering", "roberta",
-        {"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514, "type_vocab_size": 1,
-         "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2, "language": "english", "name": "Roberta"},
+        {**ROBERTA, "language": "english", "name": "Roberta"},
         {"tokenizer_config.json": None, "special_tokens_map.json": ROBERTA_SPECIALS, "vocab.json": None,
          "merges.txt": None},
         ("flax_model.msgpack", "rust_model.ot", "tf_model.h5"),
@@ -293,7 +291,7 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
     ),
     Replica(
         "distilbert/distilbert-base-uncased", "DistilBertForMaskedLM", "bert-uncased",
-        {"model_type": "distilbert", "vocab_size": 30522, "max_position_embeddings": 512, "pad_token_id": 0},
+        DISTILBERT_UNCASED,
         {"tokenizer_config.json": '{"do_lower_case": true, "model_max_length": 512}', "tokenizer.json": None,
          "vocab.txt": None},
         ("LICENSE", "flax_model.msgpack", "rust_model.ot", "tf_model.h5"),

@@ -38,11 +38,22 @@ LANGUAGE = {"google-t5/t5-small": "German", "Helsinki-NLP/opus-mt-en-de": "Germa
             "Helsinki-NLP/opus-mt-en-fr": "French", "Helsinki-NLP/opus-mt-en-ro": "Romanian"}
 
 
+# As long as the text caps allow (limits.TEXT_CHARS), and more tokens than any position table here holds.
+LONG_TEXT = ("Angela Merkel met Emmanuel Macron in Paris, and everyone loved the visit. " * 66)[:5000]
+LONG_TEXT_TASKS = ("sentiment", "ner", "zero_shot", "qa")
+
+
 def every_call(pinned: bool = True, only: set[str] | None = None) -> list[dict]:
     """Each task with each of its registry checkpoints (or those in `only`), then the explorer's tokenizers."""
     calls = [{"task": task, "choice": choice, "revision": PINS.get(choice) if pinned else None}
              for task, spec in REGISTRY.items() for choice in spec.checkpoints if only is None or choice in only]
     return calls + [{"task": "tokenizer", "choice": name} for name in TOKENIZERS]
+
+
+def long_text_calls() -> list[dict]:
+    """The text tasks at their length cap, on each of their checkpoints (truncation or windows must hold)."""
+    return [{"task": task, "choice": choice, "revision": PINS.get(choice), "text": LONG_TEXT}
+            for task in LONG_TEXT_TASKS for choice in REGISTRY[task].checkpoints]
 
 
 def run_client(hub: LocalHub, home: Path, calls: list[dict], profile: str = "hub", offline: bool = False,
@@ -82,8 +93,8 @@ def failures(reports: list[dict]) -> list[str]:
     return [f"{r['task']} {r['choice']}: {r.get('error')}: {r.get('message')}" for r in reports if not r["ok"]]
 
 
-def answers(reports: list[dict]) -> dict[tuple[str, str], object]:
-    return {(r["task"], r["choice"]): r["answer"] for r in reports}
+def answers(reports: list[dict]) -> dict[tuple[str, str, int], object]:
+    return {(r["task"], r["choice"], r["text_chars"]): r["answer"] for r in reports}
 
 
 def snapshot(report: dict) -> str:
@@ -108,7 +119,7 @@ def home(tmp_path_factory) -> Path:
 def first_start(hub, home) -> tuple[list[dict], list[str]]:
     """Every call on an empty cache with the hub profile: the reports, and the files the hub sent."""
     hub.clear()
-    reports = run_client(hub, home, every_call())
+    reports = run_client(hub, home, every_call() + long_text_calls())
     return reports, hub.downloads()
 
 
@@ -139,6 +150,11 @@ def test_every_registry_checkpoint_downloads_loads_and_answers(first_start, hub)
             assert answer["layers"] == 2 and answer["tokens"][0] in ("[CLS]", "<s>")
         elif task == "finetune":
             assert answer["labels"] == {"0": "negative", "1": "positive"}
+
+
+def test_texts_at_the_length_cap_fit_every_checkpoint(first_start):
+    long = [r for r in first_start[0] if r["text_chars"] == len(LONG_TEXT)]
+    assert len(long) == len(long_text_calls()) and not failures(long)
 
 
 def test_the_explorer_tokenizers_are_the_real_vocabularies(first_start):

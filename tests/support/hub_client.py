@@ -5,6 +5,7 @@ imported it offline; so the Hub tests start this script with their own environme
 in through PYTHONPATH). Standard input is a JSON object per line:
 
     {"task": "sentiment", "choice": "cardiffnlp/...", "revision": "refs/pr/10"}  -> runs it, prints one JSON line
+    {"task": "ner", "choice": "dslim/bert-base-NER", "text": "..."}  -> the same on this text
     {"wait": "label"}  -> prints {"waiting": "label"} and reads the next line first (the test changes the hub)
 
 Each report: task, choice, ok, the answer (or error type and message), where the model came from (source,
@@ -49,14 +50,15 @@ def _pinned(task: str, choice: str | None = None) -> loader.Resolved:
 loader.resolve = _pinned
 
 
-def answer(task: str, choice: str, progress) -> Any:
-    """One call of the task's own function, as its tab makes it; the answer as JSON-able data."""
+def answer(task: str, choice: str, progress, text: str | None = None) -> Any:
+    """One call of the task's own function, as its tab makes it (on `text` where given); JSON-able data."""
     if task == "sentiment":
-        return sentiment.classify("I loved this film.", choice, progress)
+        return sentiment.classify(text or "I loved this film.", choice, progress)
     if task == "ner":
-        return ner.extract(TEXT, choice, progress)
+        return ner.extract(text or TEXT, choice, progress)
     if task == "zero_shot":
-        scores = zero_shot.classify("The striker scored twice.", "sport, cooking, finance", False, choice, progress)
+        scores = zero_shot.classify(text or "The striker scored twice.", "sport, cooking, finance", False, choice,
+                                    progress)
         return {"scores": scores, "method": zero_shot.method(loader.get("zero_shot", choice))}
     if task == "fill_mask":
         mask = loader.get("fill_mask", choice, progress).tokenizer.mask_token
@@ -65,7 +67,8 @@ def answer(task: str, choice: str, progress) -> Any:
         settings = generate.GenerationSettings(max_new_tokens=5, do_sample=False)
         return list(generate.stream("Once upon a time", settings, choice, progress))[-1]
     if task == "qa":
-        return {"answers": qa.answer("Where did they meet?", TEXT, 1, choice, progress), "context": TEXT}
+        context = text or TEXT
+        return {"answers": qa.answer("Where did they meet?", context, 1, choice, progress), "context": context}
     if task == "summarize":
         settings = summarize.SummarySettings(max_new_tokens=8, min_new_tokens=1, num_beams=1)
         return summarize.summarize(TEXT, settings, choice, progress)
@@ -99,9 +102,10 @@ def run(call: dict[str, Any]) -> dict[str, Any]:
     if call.get("revision"):
         _pins[choice] = call["revision"]
     messages: list[list[Any]] = []
-    report: dict[str, Any] = {"task": task, "choice": choice}
+    report: dict[str, Any] = {"task": task, "choice": choice, "text_chars": len(call.get("text") or "")}
     try:
-        report["answer"] = answer(task, choice, lambda fraction, text: messages.append([fraction, text]))
+        report["answer"] = answer(task, choice, lambda fraction, text: messages.append([fraction, text]),
+                                  call.get("text"))
         report.update(ok=True, **where(task, choice))
     except Exception as exc:  # the report says what failed; the test decides whether it should have
         report.update(ok=False, error=type(exc).__name__, message=str(exc))

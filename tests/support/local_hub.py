@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -206,6 +207,10 @@ class LocalHub:
         with self._lock:
             return [r for r in self._log if (route is None or r.route == route)
                     and (method is None or r.method == method) and (repo is None or r.repo == repo)]
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        """How many requests each (method, route) got so far, e.g. counts()["GET", "resolve"]."""
+        return Counter((r.method, r.route) for r in self.requests())
 
     def downloads(self, repo: str | None = None) -> list[str]:
         """The files whose content was sent (GET on resolve that succeeded), as "repo/path"."""

@@ -135,6 +135,7 @@ def test_every_request_is_logged_by_route(hub):
     assert [(r.method, r.route, r.status) for r in hub.requests()] == [
         ("GET", "info", 200), ("HEAD", "resolve", 200), ("GET", "resolve", 200), ("GET", "resolve", 404)]
     assert hub.downloads() == ["org/model/config.json"]
+    assert hub.counts() == {("GET", "info"): 1, ("HEAD", "resolve"): 1, ("GET", "resolve"): 2}
     hub.clear()
     assert hub.requests() == []
 

@@ -62,7 +62,6 @@ class Replica:
     generation_config: dict[str, Any] | None = None  # generation_config.json, where main has one
     safetensors_on_main: bool = True
     pulls: tuple[tuple[int, bool], ...] = ()  # SFconvertbot PRs: (number, opened on today's main head?)
-    notes: tuple[str, ...] = ()  # what the replica does not copy, or facts left out
 
 
 # Published contents of small tokenizer files, shared by several repos.
@@ -78,11 +77,15 @@ GPT2_CONFIG = {  # openai-community/gpt2 config.json (665 B)
     "n_ctx": 1024, "bos_token_id": 50256, "eos_token_id": 50256,
     "task_specific_params": {"text-generation": {"do_sample": True, "max_length": 50}},
 }
-MARIAN_CONFIG = {  # Helsinki-NLP/opus-mt-en-* config.json: MarianMTModel, ids from vocab.json (</s>=0, <pad> last)
+# Helsinki-NLP/opus-mt-en-* config.json: MarianMTModel, ids from vocab.json (</s>=0, <pad> last), as their fine-tunes
+# copy it (en-de: enimai/opus-mt-en-de-finetuned-en-to-de, 58101 tokens; en-fr: sgugger/marian-finetuned-kde4-en-to-fr,
+# 59514 tokens, scale_embedding and static_position_embeddings true).
+MARIAN_CONFIG = {
     "model_type": "marian", "vocab_size": SIZE, "decoder_vocab_size": SIZE, "max_position_embeddings": 512,
     "pad_token_id": PAD, "decoder_start_token_id": PAD, "eos_token_id": 0, "bos_token_id": 0,
     "forced_eos_token_id": 0, "bad_words_ids": [[PAD]], "max_length": 512, "num_beams": 4,
-    "activation_function": "swish", "scale_embedding": True,
+    "activation_function": "swish", "scale_embedding": True, "static_position_embeddings": True,
+    "normalize_embedding": False,
 }
 MARIAN_GENERATION = {  # generation_config.json (293 B, "set renormalize_logits=True", joaogante)
     "bad_words_ids": [[PAD]], "bos_token_id": 0, "decoder_start_token_id": PAD, "eos_token_id": 0,
@@ -125,8 +128,8 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
                "refs%2Fpr%2F10 (c0584c1 by SFconvertbot on 4ba3d44 = today's main); /discussions/8 and "
                "/tree/1c1bc20 (PR 8 by SFconvertbot on f8f8214 'Add dataset', an older main); labels from the "
                "config.json its duplicates copy (negative/neutral/positive)",
+        # The discussions page later lists #34 by SFconvertbot too; its parent is unknown: not replicated.
         safetensors_on_main=False, pulls=((8, False), (10, True)),
-        notes=("The discussions page later lists #34 by SFconvertbot too; its parent is unknown, not replicated.",),
     ),
     Replica(
         "dslim/bert-base-NER", "BertForTokenClassification", "bert-cased",
@@ -147,8 +150,8 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
         ("onnx/model.onnx", "runs/events.out.tfevents", "training_args.bin"),
         source=f"{HF}dslim/distilbert-NER/tree/refs%2Fpr%2F4 and /commit/9fb26d1 (PR #4 'Fix config to use the "
                "correct B/I/O label names', merged per /discussions/3: O, B-PER, I-PER, B-ORG, I-ORG, B-LOC, "
-               "I-LOC, B-MISC, I-MISC, another order than bert-base-NER's); model.safetensors on main",
-        notes=("tokenizer_config.json (1.2 kB, saved by the Trainer) is regenerated with do_lower_case=false.",),
+               "I-LOC, B-MISC, I-MISC, another order than bert-base-NER's); model.safetensors on main; its "
+               "tokenizer_config.json (1.2 kB, written by the Trainer) is regenerated here",
     ),
     Replica(
         "facebook/bart-large-mnli", "BartForSequenceClassification", "roberta",
@@ -227,8 +230,8 @@ REPLICAS: dict[str, Replica] = {r.hub_id: r for r in (
          "merges.txt": None},
         ("flax_model.msgpack", "rust_model.ot", "tf_model.h5"),
         source=f"{HF}deepset/roberta-base-squad2 (tags Safetensors; commit history /commits/0e7b626; config "
-               "keys as copied by its fine-tunes, e.g. pminha/roberta-base-squad2-p10)",
-        notes=("tokenizer_config.json (190 B) was not read: regenerated with model_max_length 512.",),
+               "keys as copied by its fine-tunes, e.g. pminha/roberta-base-squad2-p10); its tokenizer_config."
+               "json (190 B) was not read: regenerated here with model_max_length 512",
     ),
     Replica(
         "sshleifer/distilbart-cnn-12-6", "BartForConditionalGeneration", "roberta",

@@ -149,9 +149,9 @@ def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
     """A new trainable copy of the generation model (the Generation tab keeps its own)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    model = AutoModelForCausalLM.from_pretrained(resolved.location_for_code, use_safetensors=True,
-                                                 trust_remote_code=False)
-    return model, AutoTokenizer.from_pretrained(resolved.location_for_code)
+    folder = loader.local_folder(resolved)
+    model = AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True, trust_remote_code=False)
+    return model, AutoTokenizer.from_pretrained(folder)
 
 
 def my_model_folder() -> Path:
@@ -187,8 +187,8 @@ def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any =
 
         started = time.monotonic()
         emit({"status": f"loading {resolved.choice}", "step": 0, "losses": []})
-        model, tokenizer = classifier.new_classifier(resolved.location_for_code, label_names,
-                                                     bool(freeze_embeddings), SEED)
+        model, tokenizer = classifier.new_classifier(loader.local_folder(resolved), label_names,
+                                                    bool(freeze_embeddings), SEED)
         train, test = classifier.stratified_split(examples, TEST_FRACTION, SEED)
         losses = classifier.train(model, tokenizer, train, settings.epochs, settings.learning_rate,
                                   settings.batch_size, SEED, training.step_updates(emit), should_stop)
@@ -243,7 +243,7 @@ def base_tokenizer(choice: str | None = None) -> Any:
     """The fine-tuning base model's tokenizer alone (cached; the model itself is not loaded)."""
     from transformers import AutoTokenizer
 
-    location = _trainable("finetune", choice).location_for_code
+    location = loader.local_folder(_trainable("finetune", choice), weights=False)
     if location not in _tokenizers:
         _tokenizers[location] = AutoTokenizer.from_pretrained(location)
     return _tokenizers[location]

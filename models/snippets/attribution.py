@@ -11,8 +11,6 @@ pad token's embedding in place of every token of the text: the same sentence wit
 Gradient × input is the one-step shortcut: embedding · gradient at the input itself, with no completeness.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 
 import torch

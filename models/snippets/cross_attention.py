@@ -1,31 +1,29 @@
 """Cross-attention: where a translation model's decoder looked in the English while it wrote each target token.
 
-Self-contained reference code (it needs torch and transformers only): the app's "Why?" tab runs these very
-functions, and its Show code panel prints this file followed by the call that made the view.
+Self-contained reference code (torch and transformers; the plan comes from models/snippets/seq2seq.py, printed
+before it): the app's "Why?" tab runs these very functions, and its Show code panel prints both files followed
+by the call that made the view.
 
-The translation is generated exactly as the Translation tab does it (same prefix, same settings). Then one more
-forward pass reads the finished translation back (teacher forcing: the decoder is given the tokens it wrote) and
-returns the attention weights, which generate() does not keep for beam search. Row i of a cross-attention map is
-the decoder at the step that wrote target token i: a softmax over the source tokens, so each row sums to 1.
-The model must run with eager attention: the default kernel returns no weights.
+The translation is generated exactly as the Translation tab does it (same plan: prefix, settings, one piece).
+Then one more forward pass reads the finished translation back (teacher forcing: the decoder is given the
+tokens it wrote) and returns the attention weights, which generate() does not keep for beam search. Row i of a
+cross-attention map is the decoder at the step that wrote target token i: a softmax over the source tokens, so
+each row sums to 1. The model must run with eager attention: the default kernel returns no weights.
 """
-
-from __future__ import annotations
 
 import torch
 from transformers import PreTrainedTokenizerBase
 
 
-def translate_and_attend(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, source: str, settings: dict,
-                         max_input: int = 512) -> tuple[list[int], list[int], str, torch.Tensor]:
-    """(source ids, written ids, translation, cross-attention (layers, heads, written, source)).
-
-    `source` is the text with its task prefix ("translate English to German: ..."); `settings` go to generate().
-    """
-    inputs = tokenizer(source, return_tensors="pt", truncation=True, max_length=max_input)  # (1, source)
+def translate_and_attend(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
+                         text_plan) -> tuple[list[int], list[int], str, torch.Tensor]:
+    """(source ids, written ids, translation, cross-attention (layers, heads, written, source)) for a plan of
+    one piece (seq2seq.plan: the task prefix, the text, the generation settings)."""
+    source = text_plan.prefix + text_plan.pieces[0]
+    inputs = tokenizer(source, return_tensors="pt", truncation=True, max_length=text_plan.max_input)  # (1, source)
     inputs.pop("token_type_ids", None)
     with torch.inference_mode():
-        output = model.generate(**inputs, **settings)  # (1, 1 + written): the decoder's start token first
+        output = model.generate(**inputs, **text_plan.settings)  # (1, 1 + written): the decoder's start token first
         translation = tokenizer.decode(output[0], skip_special_tokens=True, clean_up_tokenization_spaces=False)
         # The decoder reads the start token and every written token but the last, and predicts the next one.
         forced = model(**inputs, decoder_input_ids=output[:, :-1], output_attentions=True)
@@ -51,8 +49,8 @@ def view(tokenizer: PreTrainedTokenizerBase, source_ids: list[int], written: lis
     }
 
 
-def cross_attention(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, source: str, settings: dict,
-                    layer: int = 0, head: int = 0, max_input: int = 512) -> dict:
+def cross_attention(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text_plan, layer: int = 0,
+                    head: int = 0) -> dict:
     """One decoder layer's and head's cross-attention over the source, for the translation it belongs to."""
-    source_ids, written, translation, cross = translate_and_attend(model, tokenizer, source, settings, max_input)
+    source_ids, written, translation, cross = translate_and_attend(model, tokenizer, text_plan)
     return view(tokenizer, source_ids, written, translation, cross, layer, head)

@@ -9,8 +9,6 @@ vectors); each axis's share of the total variance says how much of the picture t
 sign is arbitrary: each is flipped so that its largest component is positive, which makes the picture repeatable.
 """
 
-from __future__ import annotations
-
 import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase

@@ -9,8 +9,6 @@ that projection is exactly what head_mask=0 did. With no head silenced no hook i
 computes exactly what it computes without this code.
 """
 
-from __future__ import annotations
-
 import contextlib
 import re
 from collections.abc import Callable, Iterator

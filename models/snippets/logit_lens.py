@@ -9,8 +9,6 @@ shows how the guess forms, layer by layer (nostalgebraist, 2020). transformers r
 the final norm already applied, so the last row is exactly the model's own prediction.
 """
 
-from __future__ import annotations
-
 import torch
 from transformers import PreTrainedTokenizerBase
 

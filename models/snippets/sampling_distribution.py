@@ -8,8 +8,6 @@ scores after every processor it applied (temperature divides them, top-k and top
 The softmax of the second is the distribution it then draws the token from. One token is generated to get them.
 """
 
-from __future__ import annotations
-
 import torch
 from transformers import PreTrainedTokenizerBase
 

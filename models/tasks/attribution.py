@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import limits, validate
+from models import limits, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import why_common
@@ -62,4 +62,4 @@ def code(text: str, task: str = "sentiment", target: str = "", method: str = "in
     task, target, method, steps = _checked(task, target, method, steps)
     resolved = why_common.resolve(task, choice)
     call = f"{EXPLAINERS[task]}(model, tokenizer, {text!r}, {target!r}, method={method!r}, steps={steps})"
-    return why_common.snippet_code("attribution", resolved, call, float32=True)
+    return snippets.program(["attribution"], why_common.load_code(resolved, float32=True), f"print(json.dumps({call}))")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, validate
+from models import limits, loader, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import translate, why_common
@@ -23,7 +23,7 @@ def shape(choice: str | None = None) -> tuple[int, int]:
     """(decoder layers, heads per layer) of a translation model, from its config alone (no weights loaded)."""
     from transformers import AutoConfig
 
-    config = AutoConfig.from_pretrained(why_common.resolve("translate", choice).location_for_code)
+    config = AutoConfig.from_pretrained(loader.local_folder(why_common.resolve("translate", choice), weights=False))
     layers = getattr(config, "num_decoder_layers", None) or getattr(config, "decoder_layers", None)
     heads = getattr(config, "decoder_attention_heads", None) or config.num_attention_heads
     return layers or config.num_hidden_layers, heads
@@ -51,13 +51,11 @@ def attend(text: str, target_language: str = "German", layer: int = 0, head: int
     from models.snippets import cross_attention
 
     loaded, plan = _plan(text, target_language, max_new_tokens, choice, on_progress)
-    source = plan.prefix + plan.pieces[0]
-    why_common.within_tokens(loaded.tokenizer, source, limits.CROSS_ATTENTION_TOKENS,
+    why_common.within_tokens(loaded.tokenizer, plan.prefix + plan.pieces[0], limits.CROSS_ATTENTION_TOKENS,
                              "the text with its task prefix")
     model = why_common.working_copy(loaded.model)  # eager attention on the copy only: the shared model keeps SDPA
     model.set_attn_implementation("eager")
-    source_ids, written, translation, cross = cross_attention.translate_and_attend(
-        model, loaded.tokenizer, source, plan.settings, plan.max_input)
+    source_ids, written, translation, cross = cross_attention.translate_and_attend(model, loaded.tokenizer, plan)
     layer, head = why_common.layer_and_head(layer, head, cross.shape[0], cross.shape[1])
     result = cross_attention.view(loaded.tokenizer, source_ids, written, translation, cross, layer, head)
     return CrossAttention(result, cross.double().numpy())
@@ -65,8 +63,13 @@ def attend(text: str, target_language: str = "German", layer: int = 0, head: int
 
 def code(text: str, target_language: str = "German", layer: int = 0, head: int = 0,
          max_new_tokens: int = limits.CROSS_ATTENTION_NEW_TOKENS, choice: str | None = None) -> str:
-    """The reference module and the call that prints what /cross_attention returned (its dict)."""
-    loaded, plan = _plan(text, target_language, max_new_tokens, choice)
-    call = (f"cross_attention(model, tokenizer, {plan.prefix + plan.pieces[0]!r}, {plan.settings!r}, "
-            f"layer={int(layer)}, head={int(head)}, max_input={plan.max_input})")
-    return why_common.snippet_code("cross_attention", loaded.resolved, call, eager=True)
+    """models/snippets/seq2seq.py (the Translation tab's plan), models/snippets/cross_attention.py, and the call
+    that prints what /cross_attention returned (its dict)."""
+    max_new_tokens = validate.integer(max_new_tokens, "max new tokens", 1, limits.CROSS_ATTENTION_NEW_TOKENS)
+    plan = snippets.call("plan", "tokenizer", "model", text=text, task=translate.task_named(target_language),
+                         chosen={"max_new_tokens": max_new_tokens}, per_sentence=True)
+    return snippets.program(
+        ["seq2seq", "cross_attention"], why_common.load_code(why_common.resolve("translate", choice), eager=True),
+        f"text_plan = {plan}",
+        "print(json.dumps(" + snippets.call("cross_attention", "model", "tokenizer", "text_plan", layer=int(layer),
+                                            head=int(head)) + "))")

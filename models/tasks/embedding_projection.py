@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import limits, validate
+from models import limits, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import why_common
@@ -36,4 +36,5 @@ def project(sentences: str, layer: int = -1, choice: str | None = None,
 def code(sentences: str, layer: int = -1, choice: str | None = None) -> str:
     """The reference module and the call that prints what /embedding_projection returned (its dict)."""
     call = f"project(model, tokenizer, {parse_sentences(sentences)!r}, layer={int(layer)})"
-    return why_common.snippet_code("embedding_projection", why_common.resolve("encoder", choice), call)
+    return snippets.program(["embedding_projection"], why_common.load_code(why_common.resolve("encoder", choice)),
+                            f"print(json.dumps({call}))")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import limits, validate
+from models import limits, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import why_common
@@ -47,4 +47,5 @@ def code(text: str, heads: str, task: str = "sentiment", choice: str | None = No
     """The reference module and the call that prints what /ablate_heads returned (its dict)."""
     task = why_common.one_of(task, TASKS, "task")
     call = f"ablate(model, tokenizer, {text!r}, {_heads(heads)!r}, {task!r})"
-    return why_common.snippet_code("head_ablation", why_common.resolve(task, choice), call)
+    return snippets.program(["head_ablation"], why_common.load_code(why_common.resolve(task, choice)),
+                            f"print(json.dumps({call}))")

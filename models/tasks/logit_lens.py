@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import limits, validate
+from models import limits, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import why_common
@@ -23,5 +23,5 @@ def lens(text: str, choice: str | None = None, on_progress: ProgressCallback | N
 
 def code(text: str, choice: str | None = None) -> str:
     """The reference module and the call that prints what /logit_lens returned (its dict)."""
-    return why_common.snippet_code("logit_lens", why_common.resolve("generate", choice),
-                                   f"logit_lens(model, tokenizer, {text!r})")
+    return snippets.program(["logit_lens"], why_common.load_code(why_common.resolve("generate", choice)),
+                            f"print(json.dumps(logit_lens(model, tokenizer, {text!r})))")

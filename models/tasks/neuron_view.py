@@ -78,33 +78,34 @@ def neuron(text: str, layer: int = 0, head: int = 0, choice: str | None = None,
 
 def code(text: str, layer: int = 0, head: int = 0, choice: str | None = None) -> str:
     """bertviz code that builds the same view data offline and prints the chosen head's numbers."""
-    location = why_common.resolve("encoder", choice).location_for_code
+    from models import snippets
+
+    resolved = why_common.resolve("encoder", choice)
+    layer, head = int(layer), int(head)
     return f"""import json
 
 import numpy as np
 import torch
 from bertviz import neuron_view
 from bertviz.transformers_neuron_view import BertConfig, BertModel
-from transformers import AutoModel, AutoTokenizer
+{snippets.load("AutoModel", resolved.location_for_code, resolved.dtype)}
 
-tokenizer = AutoTokenizer.from_pretrained({location!r})
-encoder = AutoModel.from_pretrained({location!r})
 # bertviz's own BERT (it returns queries and keys), built empty and handed the encoder's weights: no download.
-config = BertConfig.from_dict(encoder.config.to_dict())
+config = BertConfig.from_dict(model.config.to_dict())
 config.output_attentions = True
 with torch.device("meta"):
-    model = BertModel(config)
-model.load_state_dict(encoder.state_dict(), strict=False, assign=True)
-model.eval()
+    twin = BertModel(config)
+twin.load_state_dict(model.state_dict(), strict=False, assign=True)
+twin.eval()
 with torch.inference_mode():
-    data = neuron_view.get_attention(model, "bert", tokenizer, {text!r}, include_queries_and_keys=True)["all"]
-# In a notebook: neuron_view.show(model, "bert", tokenizer, {text!r}, layer={int(layer)}, head={int(head)})
-queries = np.asarray(data["queries"], dtype=np.float64)[{int(layer)}, {int(head)}]  # (seq, head_dim)
-keys = np.asarray(data["keys"], dtype=np.float64)[{int(layer)}, {int(head)}]
+    data = neuron_view.get_attention(twin, "bert", tokenizer, {text!r}, include_queries_and_keys=True)["all"]
+# In a notebook: neuron_view.show(twin, "bert", tokenizer, {text!r}, layer={layer}, head={head})
+queries = np.asarray(data["queries"], dtype=np.float64)[{layer}, {head}]  # (seq, head_dim)
+keys = np.asarray(data["keys"], dtype=np.float64)[{layer}, {head}]
 print(json.dumps({{
-    "tokens": data["left_text"], "layer": {int(layer)}, "head": {int(head)},
+    "tokens": data["left_text"], "layer": {layer}, "head": {head},
     "queries": queries.tolist(), "keys": keys.tolist(),
     "scores": (queries @ keys.T / np.sqrt(queries.shape[-1])).tolist(),
-    "attention": np.asarray(data["attn"], dtype=np.float64)[{int(layer)}, {int(head)}].tolist(),
+    "attention": np.asarray(data["attn"], dtype=np.float64)[{layer}, {head}].tolist(),
 }}))
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import limits, validate
+from models import limits, snippets, validate
 from models.loader import ProgressCallback
 from models.tasks import why_common
 
@@ -37,4 +37,5 @@ def code(prompt: str, temperature: float = 1.0, top_k: int = 50, top_p: float = 
     temperature, top_k, top_p = _checked(temperature, top_k, top_p)
     call = (f"next_token_distribution(model, tokenizer, {prompt!r}, temperature={temperature!r}, top_k={top_k}, "
             f"top_p={top_p!r}, shown={limits.SAMPLING_SHOWN})")
-    return why_common.snippet_code("sampling_distribution", why_common.resolve("generate", choice), call)
+    return snippets.program(["sampling_distribution"], why_common.load_code(why_common.resolve("generate", choice)),
+                            f"print(json.dumps({call}))")

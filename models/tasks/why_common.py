@@ -1,10 +1,8 @@
-"""What the "Why?" views share: their models, a private copy to hook, input checks, and Show code from a snippet."""
+"""What the "Why?" views share: their models, a private copy to hook, input checks, and Show code's loading lines."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from models import loader, validate
@@ -90,37 +88,14 @@ def chunk_progress(on_progress: ProgressCallback | None, what: str):
     return lambda done, total: on_progress(done / total, f"{what}: {done} of {total}")
 
 
-def snippet_source(name: str) -> str:
-    """The text of models/snippets/<name>.py, read without importing it (it imports torch)."""
-    return Path(importlib.util.find_spec(f"models.snippets.{name}").origin).read_text(encoding="utf-8")
+def load_code(resolved: Resolved, *, eager: bool = False, float32: bool = False) -> str:
+    """Show code's lines that load the model as the app does: its dtype on this CPU and its attention kernel
+    (`eager` too where the view reads attention weights); `float32`: then cast, as the app computes gradients."""
+    from models import snippets
 
-
-def snippet_code(name: str, resolved: Resolved, call: str, *, eager: bool = False, float32: bool = False) -> str:
-    """The reference module's source, then the lines that load the same model and print what the view returned.
-
-    The model is loaded as the app loads it (its dtype on this CPU, its attention kernel); `float32`: then computed
-    in float32, as the app does for gradients. `eager`: attention weights are read (the default kernel gives none).
-    """
-    eager = eager or loader.wants_eager(resolved)
-    options, notes = [], []
-    if resolved.dtype != "float32":
-        options.append(f"dtype={resolved.dtype!r}")
-        notes.append(f"{resolved.dtype} weights, as the app loads them on this CPU")
-    if eager:
-        options.append('attn_implementation="eager"')
-        notes.append("eager attention, as the app runs it (the default kernel returns no attention weights)")
-    cast = ".float()" if float32 and resolved.dtype != "float32" else ""
-    if cast:
-        notes.append("computed in float32: gradients need it")
-    location = resolved.location_for_code
-    loading = ", ".join([repr(location), *options])
-    comment = "".join(f"\n# {note}" for note in notes)
-    return (
-        snippet_source(name)
-        + "\n\n# ---- the call that made the view: your inputs, the app's model\n"
-        "import json\n\n"
-        f"from transformers import AutoTokenizer, {resolved.model_class}\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r}){comment}\n"
-        f"model = {resolved.model_class}.from_pretrained({loading}){cast}.eval()\n"
-        f"print(json.dumps({call}))\n"
-    )
+    options = {"attn_implementation": "eager"} if eager or loader.wants_eager(resolved) else {}
+    note = "eager: the default SDPA kernel returns no attention weights" if options else ""
+    lines = snippets.load(resolved.model_class, resolved.location_for_code, resolved.dtype, note, **options)
+    if float32 and resolved.dtype != "float32":
+        lines += f"\nmodel = model.float()  # {resolved.dtype} weights, computed in float32: gradients need it"
+    return lines

@@ -135,7 +135,7 @@ def text_box(value: str, info: str = f"Up to {limits.WHY_CHARS:,} characters and
 def plot_and_numbers(label: str) -> tuple[gr.Plot, gr.JSON]:
     """The right-hand column of a view: its figure, and its numbers folded away under it."""
     with gr.Column():
-        return gr.Plot(label=label), outputs_json()
+        return gr.Plot(label=label, show_label=False), outputs_json()  # the figure has its own titles
 
 
 def wire(triggers: list, handler: Callable, inputs: list, outputs: list, api_name: str, task: str,
@@ -252,7 +252,7 @@ def _cross_attention() -> None:
             button = gr.Button("Show cross-attention", variant="primary")
             gr.Examples(CROSS_EXAMPLES, [text, language])
         with gr.Column():
-            heatmap = gr.Plot(label="One head: target tokens (rows) over source tokens (columns)")
+            heatmap = gr.Plot(label="One head: target tokens (rows) over source tokens (columns)", show_label=False)
             raw = outputs_json()
     views = gr.HTML(label="bertviz head view and model view of the cross-attention")
     picker.change(lambda choice: gr.update(choices=translate.offered(choice), value=translate.offered(choice)[0]),

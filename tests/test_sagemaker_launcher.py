@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 
 import sagemaker_launcher as launcher
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["tests.aws_fixtures"]
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/playground-notebook"
 MOTO_IDENTITY = "arn:aws:sts::123456789012:user/moto"  # what moto's sts get_caller_identity answers

@@ -16,7 +16,7 @@ from models import jumpstart
 from models import sagemaker_endpoints as endpoints
 from models.errors import InputError, ModelUnavailable
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["tests.aws_fixtures"]
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/playground-endpoint"
 SCORES = [{"label": "POSITIVE", "score": 0.98}, {"label": "NEGATIVE", "score": 0.02}]

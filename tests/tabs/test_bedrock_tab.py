@@ -17,7 +17,7 @@ from models import bedrock as backend
 from tabs import _common
 from tabs import bedrock as tab
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["tests.aws_fixtures"]
 
 MODEL = "amazon.nova-lite-v1:0"
 

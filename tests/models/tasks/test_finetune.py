@@ -3,12 +3,12 @@
 import json
 
 import pytest
-from run_snippet import run_snippet
 
 import config
 from models import loader, training
 from models.errors import InputError
 from models.tasks import finetune, finetune_code, sentiment
+from tests.run_snippet import run_snippet
 
 WORDS = {"POSITIVE": ["good", "great", "lovely", "superb"], "NEGATIVE": ["bad", "awful", "dreadful", "poor"]}
 TOY_CSV = "text,label\n" + "".join(f"a {w} {thing},{label}\n" for label, words in WORDS.items()

@@ -11,12 +11,12 @@ import time
 
 import pytest
 import torch
-from waiting import slow_down, wait_until
 
 from models import loader
 from models.errors import InputError
 from models.tasks import generate as gen
 from models.tasks.generate import GenerationSettings, generate, stream
+from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
 

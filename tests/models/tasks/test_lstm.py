@@ -4,10 +4,10 @@ import json
 
 import pytest
 import torch
-from run_snippet import run_snippet
 
 from models.errors import InputError
 from models.tasks import lstm, lstm_code, lstm_net
+from tests.run_snippet import run_snippet
 
 TINY = {"embed": 8, "hidden": 16}
 

@@ -1,0 +1,1 @@
+"""Shared test helpers: one package for the tests and the benchmark."""

@@ -13,7 +13,7 @@ from tabs import positional as positional_tab
 from tabs import tokenizer as tokenizer_tab
 
 NOVEL_A, NOVEL_B = "I read a good novel.", "Attention is a novel idea."
-PINNED = {  # API.md's leading inputs
+PINNED = {  # docs/api.md's leading inputs
     "/tokenize": ["text", "tokenizer"],
     "/positional_encoding": ["seq_len", "d_model"],
     "/attention": ["text", "layer", "head"],

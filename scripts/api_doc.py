@@ -78,7 +78,8 @@ python app.py [--host HOST] [--port PORT] [--share] [--root-path PATH]
   decided per model.
 - `--model TASK=ID_OR_PATH` / `PLAYGROUND_MODEL_<TASK>` (upper case) pins one task's model to a Hub id,
   a local folder saved by `save_pretrained`, or `sagemaker:ENDPOINT`.
-- TASK keys: {task_keys}.
+- TASK keys: {task_keys}; `encoder` is the BERT-family model behind the tokenizer and attention
+  tabs, `finetune` the base model the fine-tuning lab starts from.
 - `build_demo()` in app.py returns the gr.Blocks without launching; the module-level `demo` is there for
   `gradio app.py` and Hugging Face Spaces.
 

@@ -12,7 +12,7 @@ import http.client
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -95,7 +95,7 @@ class RawClient:
             raise CallFailed(f"GET {path}: HTTP {response.status} {payload[:200]!r}")
         return json.loads(payload)
 
-    def join(self, api_name: str, args: list, session_hash: str | None = None) -> tuple[Answer, str]:
+    def join(self, api_name: str, args: Sequence, session_hash: str | None = None) -> tuple[Answer, str]:
         """Put one call on the queue (inputs left out take their defaults, as in gradio_client); returns the
         server's answer and the session hash to read the events with."""
         session_hash = session_hash or self.session_hash or new_session()
@@ -130,7 +130,7 @@ class RawClient:
         """Run one call to the end: its final data, or the error as gradio_client would raise it (CallFailed
         instead, with check=True). Past `timeout` seconds the client hangs up, which cancels the call."""
         started = time.perf_counter()
-        answer, session_hash = self.join(api_name, list(args))
+        answer, session_hash = self.join(api_name, args)
         if answer.status_code == 503:
             ended = {"ok": False, "error": answer.text, "queue_full": True}
         elif answer.status_code != 200:

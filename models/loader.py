@@ -20,14 +20,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import config
-from models import offline
+from models import offline, remote
 from models.errors import InputError, ModelUnavailable
 from models.registry import REGISTRY, TOKENIZERS, spec
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]  # (fraction done, what is happening)
-SAGEMAKER_PREFIX = "sagemaker:"
+SAGEMAKER_PREFIX = remote.SAGEMAKER_PREFIX
 LOW_MEMORY_BYTES = 1 << 30  # below 1 GiB available, free the least recently used models first
 
 
@@ -78,7 +78,7 @@ class Loaded:
     model: Any
     tokenizer: Any
     nbytes: int
-    remote: Any = None  # a SageMakerEndpoint, called like a pipeline
+    remote: Any = None  # a models.remote.RemoteModel (a SageMaker endpoint), called like a pipeline
     _pipelines: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -193,9 +193,7 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
 def _load(resolved: Resolved) -> Loaded:
     try:
         if resolved.source == "sagemaker":
-            from models.sagemaker_endpoints import SageMakerEndpoint
-
-            return Loaded(resolved, None, None, 0, remote=SageMakerEndpoint(resolved.location))
+            return Loaded(resolved, None, None, 0, remote=remote.connect(resolved.choice))
         path = _folder_or_id(resolved)
         model = _load_model(resolved.model_class, path, wants_eager(resolved), resolved.dtype)
         tokenizer = _load_tokenizer(path)

@@ -5,15 +5,15 @@ import time
 
 import pytest
 from gradio_client.exceptions import AppError
-from waiting import slow_down, wait_until
 
 from models import loader
 from models.tasks import generate as gen
 from tabs import generate as tab
 from tabs._views import charts
+from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
-# prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (API.md)
+# prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (docs/api.md)
 SAMPLING = (PROMPT, 16, 0.9, 40, 0.95, True, 1, 21)
 
 

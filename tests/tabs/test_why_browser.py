@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from test_attention_browser import browser, offline_page  # noqa: F401 (browser is a fixture)
 
-pytestmark = pytest.mark.browser
+from tests.tabs.test_attention_browser import browser, offline_page  # noqa: F401 (browser is a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.system]
 WIDE = {"width": 3200, "height": 1400}  # every tab gets its own button (no overflow menu)
 
 

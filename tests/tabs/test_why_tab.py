@@ -10,7 +10,6 @@ import sys
 import gradio as gr
 import pytest
 from gradio_client.exceptions import AppError
-from support import snippets
 
 from models import limits
 from models.tasks import (
@@ -24,6 +23,7 @@ from models.tasks import (
 )
 from tabs import _common
 from tabs import why as why_tab
+from tests.support import snippets
 
 SLOW = "The service was slow and the staff were rude."
 BLAND = "The food was cold and bland."

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import fixtures, gradio_http, stats
+from bench import fixtures, processes, stats
 
 SLOW = "The service was slow and the staff were rude."
 PROMPT = "The capital of France is"
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pack-only", action="store_true", help="the offline pack only (no real-shape models)")
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per view after the first (default 3)")
     args = parser.parse_args(argv)
-    os.environ.update(gradio_http.child_env())  # offline and quiet, before transformers loads
+    os.environ.update(processes.child_env())  # offline and quiet, before transformers loads
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app.py sets it for the served app (why: there)
     import config
     from models import loader

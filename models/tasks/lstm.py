@@ -9,7 +9,7 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import config
 from models import limits, training, validate
 from models.errors import InputError
 from models.offline import sources
+from serving.bridge import Bridge
 
 SEED = 0
 HELD_OUT = 0.2  # of each length bucket, never trained on
@@ -205,8 +206,8 @@ def _save(trained: Trained) -> None:
     training.replace_folder(folder(), write)
 
 
-def train(steps: Any = 300, sizes: dict | None = None) -> Iterator[dict]:
-    """Train a fresh LSTM for `steps` steps; yields progress dicts, then loss_start, loss_end and the
+def train(steps: Any = 300, sizes: dict | None = None) -> Bridge[dict]:
+    """Train a fresh LSTM for `steps` steps, on the bridge: progress dicts, then loss_start, loss_end and the
     held-out BLEU-1 per length bucket. Serves /lstm_translate only once it has finished."""
     steps = validate.integer(steps, "steps", 1, limits.LSTM_STEPS)
     sizes = dict(sizes or SIZES)

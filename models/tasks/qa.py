@@ -17,6 +17,7 @@ from models import limits, loader, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import seq2seq
+from serving.bridge import Stopped, stop_requested
 
 MAX_SEQ_LEN = 384  # the 4.x pipeline's default max_seq_len (capped by the tokenizer's own maximum)
 DOC_STRIDE = 128  # tokens shared by neighbouring windows
@@ -175,6 +176,8 @@ def _read(loaded: loader.Loaded, question: str, context: str, top_k: int, no_ans
     parts = windows(loaded.tokenizer, question, context)
     scored = []
     for i, window in enumerate(parts):
+        if stop_requested():  # the request's time budget, or a cancel: nobody reads the answer
+            raise Stopped
         if on_progress and len(parts) > 1:
             on_progress(i / len(parts), f"Reading window {i + 1} of {len(parts)}")
         scored.append((window, *forward(loaded.model, window)))

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from models import stopping
 from models.loader import Loaded, ProgressCallback
+from serving.bridge import Stopped, stop_requested
 
 # The 4.x text2text pipelines' own defaults, used where the model's generation_config has none.
 PIPELINE_DEFAULTS = {"max_new_tokens": 256, "num_beams": 4}
@@ -131,12 +133,17 @@ def plan(loaded: Loaded, text: str, task: str, settings: dict[str, Any], *, per_
 
 def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | None = None,
              what: str = "Working") -> list[str]:
-    """Each piece through model.generate with the plan's settings; the decoded texts in order."""
+    """Each piece through model.generate with the plan's settings; the decoded texts in order.
+
+    Asked to stop (the request's time budget, a cancel), it does at the next decoding step and raises Stopped.
+    """
     import torch
 
     tokenizer, model = loaded.tokenizer, loaded.model
     results = []
     for i, piece in enumerate(text_plan.pieces):
+        if stop_requested():
+            raise Stopped
         if on_progress and len(text_plan.pieces) > 1:
             on_progress(i / len(text_plan.pieces), f"{what}: piece {i + 1} of {len(text_plan.pieces)}")
         # input_ids: (1, tokens); truncation only guards the position table, the plan already fits.
@@ -144,8 +151,10 @@ def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | No
                            max_length=text_plan.max_input)
         inputs.pop("token_type_ids", None)
         with torch.inference_mode():
-            output = model.generate(**inputs, **text_plan.settings)  # (1, new tokens)
+            output = model.generate(**inputs, **text_plan.settings, stopping_criteria=stopping.criteria())  # (1, new)
         results.append(tokenizer.decode(output[0], skip_special_tokens=True, clean_up_tokenization_spaces=False))
+    if stop_requested():  # the last piece was cut short
+        raise Stopped
     return results
 
 

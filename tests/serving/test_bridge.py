@@ -44,16 +44,6 @@ def test_jobs_at_once_each_get_a_thread_even_when_they_wait_for_each_other():
     assert all(finished.acquire(timeout=15) for _ in range(3))
 
 
-def ticking(emit, should_stop) -> int:
-    """Emits 0, 1, 2... every 10 ms until asked to stop; returns how many it emitted."""
-    count = 0
-    while not should_stop():
-        emit(count)
-        count += 1
-        time.sleep(0.01)
-    return count
-
-
 def test_the_reader_gets_what_the_work_emits_then_its_result_or_its_error():
     def work(emit, should_stop):
         emit("a")

@@ -100,6 +100,7 @@ def test_a_cancelled_job_stops_its_generation_and_frees_the_worker(client, slow_
     args = (PROMPT, 256, 1.0, 50, 1.0, beams == 1, 1, 0, beams)  # over 25 s at 100 ms a step
     job = client.submit(*args, api_name="/generate")
     assert wait_until(lambda: bridge.running("generate") == 1 and len(slow_model) > 2, timeout=60)
+    assert bridge.running() == 1  # one background thread: the generation itself (the handler's call has returned)
     if beams == 1:
         assert wait_until(lambda: job.outputs(), timeout=30)
     # Stop: gradio cancels the handler's task (for beam search, often before its first update reached gradio,

@@ -2,11 +2,16 @@
 
 handler(fn) makes an event handler gradio awaits on its event loop (a coroutine, or an async generator for
 streams), while fn itself runs on a bridge thread. fn may return its result, return a Bridge (a stream:
-generation, training), or be a generator (drained on the bridge's thread). At the deadline the bridge is
-closed: streams and work that checks stop_requested() (seq2seq generate, QA windows) stop at their next step.
-A step that cannot be interrupted (one forward pass) finishes in the background; the caller is answered after
-at most a short grace, with a message saying which of the two happened. Overdue work never refuses other
-requests: the budget frees the request's concurrency slot, and the overrun is one step.
+generation, training), or be a generator (drained on the bridge's thread). Async, because gradio's Stop
+cancels the handler's task, and a cancelled coroutine closes its bridge at once; a sync generator handler
+can only be closed between two of its items, and not at all before its first (gradio registers it for
+closing only once that has come back: issue 15's beam-search cancel).
+
+At the deadline the bridge is closed: streams and work that checks stop_requested() (seq2seq generate, QA
+windows) stop at their next step. A step that cannot be interrupted (one forward pass) finishes in the
+background; the caller is answered after at most a short grace, with a message saying which of the two
+happened. Overdue work never refuses other requests: the budget frees the request's concurrency slot, and
+the overrun is one step.
 """
 
 from __future__ import annotations
@@ -98,7 +103,12 @@ def _kind(fn: Callable) -> str:
     """"iterate" for a generator function, "stream" for one annotated to return a Bridge, else "call"."""
     if inspect.isgeneratorfunction(fn):
         return "iterate"
-    hint = inspect.signature(fn, eval_str=True).return_annotation
+    hint = inspect.signature(fn).return_annotation
+    if isinstance(hint, str):  # postponed: the return type alone (a parameter's may exist only for type checkers)
+        try:
+            hint = eval(hint, inspect.unwrap(fn).__globals__)
+        except NameError:
+            return "call"
     origin = typing.get_origin(hint) or hint
     return "stream" if isinstance(origin, type) and issubclass(origin, Bridge) else "call"
 

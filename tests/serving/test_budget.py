@@ -51,6 +51,18 @@ def test_the_signature_is_kept_and_streams_become_async_generators():
     assert call(budget.handler(streamed, 5), "hi") == ["hi"] and call(budget.handler(generator, 5), "hi") == ["hi"]
 
 
+def test_postponed_annotations_are_read_and_a_type_only_imported_for_type_checkers_is_no_obstacle():
+    def streamed() -> "Bridge[str]":  # as under `from __future__ import annotations`
+        return Bridge(lambda emit, should_stop: "streamed")
+
+    def plain(figure: "Figure") -> "Figure":  # noqa: F821 (a name only a type checker would import)
+        return figure
+
+    assert inspect.isasyncgenfunction(budget.handler(streamed))
+    assert inspect.iscoroutinefunction(budget.handler(plain))
+    assert call(budget.handler(plain, 5), "drawn") == "drawn"
+
+
 def test_a_call_that_checks_for_a_stop_is_stopped_at_the_deadline():
     def loops_until_stopped() -> str:
         while not bridge.stop_requested():  # e.g. QA's windows, seq2seq's pieces and steps

@@ -40,8 +40,13 @@ GRACE_S = 5.0
 def overdue() -> int:
     """Requests past their budget whose work has not returned yet (each is in its last, uninterruptible step)."""
     with SERVING.lock:
-        SERVING.late = {bridge for bridge in SERVING.late if not bridge.finished}
+        SERVING.late = _still_running()
         return len(SERVING.late)
+
+
+def _still_running() -> set[Bridge]:
+    """The late requests whose work has not returned (lock held); the others are dropped: each holds its inputs."""
+    return {late for late in SERVING.late if not late.finished}
 
 
 def _unchanged(exc: Exception) -> Exception:
@@ -139,7 +144,7 @@ class _Deadline:
         stopped = await bridge.ended(min(GRACE_S, self.budget_s / 4))
         if not stopped:
             with SERVING.lock:
-                SERVING.late.add(bridge)
+                SERVING.late = _still_running() | {bridge}
         log.warning("a request ran past its %g s budget; its work %s", self.budget_s,
                     "stopped" if stopped else "is finishing its current step in the background")
         return _timeout_error(self.budget_s, stopped)

@@ -20,14 +20,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import config
-from models import offline
+from models import offline, remote
 from models.errors import InputError, ModelUnavailable
 from models.registry import REGISTRY, TOKENIZERS, spec
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]  # (fraction done, what is happening)
-SAGEMAKER_PREFIX = "sagemaker:"
+SAGEMAKER_PREFIX = remote.SAGEMAKER_PREFIX
 LOW_MEMORY_BYTES = 1 << 30  # below 1 GiB available, free the least recently used models first
 
 
@@ -42,6 +42,7 @@ class Resolved:
     model_class: str
     demo_weights: bool = False
     offline_entry: str | None = None
+    revision: str | None = None  # the Hub revision loaded (a branch, tag, refs/pr/N or commit); None: main
 
     @property
     def label(self) -> str:
@@ -66,8 +67,8 @@ class Resolved:
         return "float32"
 
     @property
-    def cache_key(self) -> tuple[str, str, str]:
-        return (self.location, self.model_class, self.dtype)
+    def cache_key(self) -> tuple[str, str, str, str | None]:
+        return (self.location, self.model_class, self.dtype, self.revision)
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Loaded:
     model: Any
     tokenizer: Any
     nbytes: int
-    remote: Any = None  # a SageMakerEndpoint, called like a pipeline
+    remote: Any = None  # a models.remote.RemoteModel (a SageMaker endpoint), called like a pipeline
     _pipelines: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -181,7 +182,7 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
                 return _cache[key]
         if on_progress:
             on_progress(0.0, f"Loading {resolved.label} (first use)")
-        loaded = _load(resolved)
+        loaded = _load(resolved, on_progress)
         with _cache_lock:
             _cache[key] = loaded
             _evict(keep=key)
@@ -190,13 +191,11 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
         return loaded
 
 
-def _load(resolved: Resolved) -> Loaded:
+def _load(resolved: Resolved, on_progress: ProgressCallback | None = None) -> Loaded:
     try:
         if resolved.source == "sagemaker":
-            from models.sagemaker_endpoints import SageMakerEndpoint
-
-            return Loaded(resolved, None, None, 0, remote=SageMakerEndpoint(resolved.location))
-        path = _folder_or_id(resolved)
+            return Loaded(resolved, None, None, 0, remote=remote.connect(resolved.choice))
+        path = local_folder(resolved, on_progress)
         model = _load_model(resolved.model_class, path, wants_eager(resolved), resolved.dtype)
         tokenizer = _load_tokenizer(path)
     except (InputError, ModelUnavailable):
@@ -210,9 +209,15 @@ def _load(resolved: Resolved) -> Loaded:
     return Loaded(resolved, model, tokenizer, _nbytes(model))
 
 
-def _folder_or_id(resolved: Resolved) -> str:
+def local_folder(resolved: Resolved, on_progress: ProgressCallback | None = None, weights: bool = True) -> str:
+    """The folder on this machine that `resolved` loads from; a Hub checkpoint is downloaded first, with progress
+    (weights=False: config and tokenizer only)."""
     if resolved.source == "offline":
         return str(offline.entry_path(resolved.offline_entry))
+    if resolved.source == "hub":
+        from models import download
+
+        return str(download.fetch(resolved.location, resolved.revision, on_progress, weights=weights))
     if resolved.source == "local" and not (Path(resolved.location) / "config.json").is_file():
         raise ModelUnavailable(
             f"{resolved.location} is not a model folder (no config.json). "
@@ -319,6 +324,10 @@ def tokenizer(name: str) -> tuple[Any, str]:
         if key in _tokenizers:
             return _tokenizers[key], source
     try:
+        if source == "hub":
+            from models import download
+
+            location = str(download.fetch(location, weights=False))
         loaded = _load_tokenizer(location)
     except Exception as exc:
         raise ModelUnavailable(f"The {name} tokenizer could not be loaded ({_short(exc)}).") from exc

@@ -9,9 +9,10 @@ import gradio as gr
 
 from models import limits, loader
 from models.errors import InputError
-from models.tasks import finetune, finetune_code, training_plots
+from models.tasks import finetune
 from serving.bridge import Bridge
 from tabs import _common
+from tabs._views import figures, tables
 
 TITLE = "Fine-tuning lab"
 TRAINING_ID = "training"  # every training event shares it: one training at a time on this server
@@ -81,27 +82,13 @@ def saved_note(result: dict) -> tuple[str, str]:
     note = (f"✅ Held-out accuracy **{result['accuracy']:.1%}** on {result['test_examples']} examples. "
             f"The model now serves the **Sentiment** tab as **{loader.MY_MODEL}** (pick it there) and is saved "
             f"in `{result['saved_to']}` (safetensors). The code below reloads it.")
-    return note, finetune_code.reload(result["saved_to"])
+    return note, finetune.reload_code(result["saved_to"])
 
 
 def lm_note(result: dict) -> str:
     return (f"**Prompt:** {html.escape(result['prompt'])}\n\n**Before** (loss {result['loss_start']:.3f}): "
             f"{html.escape(result['before'])}\n\n**After** {result['steps']} steps (loss {result['loss_end']:.3f}): "
             f"{html.escape(result['after'])}")
-
-
-def pair_table(batch: dict) -> str:
-    """One small table per pair: its tokens with input id, token type id and attention mask under each."""
-    rows = ("input_ids", "token_type_ids", "attention_mask")
-    parts = []
-    for i, tokens in enumerate(batch["tokens"]):
-        header = "".join(f"<th>{html.escape(t)}</th>" for t in tokens)
-        body = "".join(f"<tr><td><b>{name}</b></td>" + "".join(f"<td>{v}</td>" for v in batch[name][i]) + "</tr>"
-                       for name in rows if name in batch)
-        parts.append(f"<p>pair {i + 1}, label {batch['labels'][i]}</p><div style='overflow-x:auto'>"
-                     f"<table><tr><th></th>{header}</tr>{body}</table></div>")
-    shapes = ", ".join(f"{name} {tuple(shape)}" for name, shape in batch["shapes"].items())
-    return f"<p><b>Batch tensors:</b> {html.escape(shapes)}</p>" + "".join(parts)
 
 
 def build() -> None:
@@ -137,7 +124,7 @@ def _train_and_cancel(label: str) -> tuple[gr.Button, gr.Button]:
 def _live_plot(result: gr.JSON) -> gr.Plot:
     """A loss plot redrawn from the streamed results (the endpoint's only output stays the dict)."""
     plot = gr.Plot(label="Loss per step")
-    result.change(training_plots.progress_figure, result, plot, api_visibility="private",
+    result.change(figures.training_progress, result, plot, api_visibility="private",
                   trigger_mode="always_last", concurrency_id="training_plots", concurrency_limit=4)
     return plot
 
@@ -180,7 +167,7 @@ def _classifier_section() -> None:
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(_common.guarded(saved_note), result, [note, reload], api_visibility="private")
     upload.upload(_common.guarded(read_upload), upload, examples, api_visibility="private")
-    _common.show_code(event, "train_classifier", inputs, finetune_code.classifier)
+    _common.show_code(event, "train_classifier", inputs, finetune.classifier_code)
 
 
 def _pairs_section() -> None:
@@ -203,8 +190,8 @@ def _pairs_section() -> None:
     inputs = [sentence1, sentence2, count, picker]
     event = gr.on([button.click, sentence2.submit], _common.guarded(finetune.pair_batch), inputs, tensors,
                   api_name="pair_view", concurrency_id="pair_view")
-    event.success(pair_table, tensors, table, api_visibility="private")
-    _common.show_code(event, "pair_view", inputs, finetune_code.pairs)
+    event.success(_common.guarded(tables.pair_batch), tensors, table, api_visibility="private")
+    _common.show_code(event, "pair_view", inputs, finetune.pairs_code)
 
 
 def _lm_section() -> None:
@@ -233,4 +220,4 @@ def _lm_section() -> None:
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(lm_note, result, note, api_visibility="private")
-    _common.show_code(event, "train_lm", inputs, finetune_code.language_model)
+    _common.show_code(event, "train_lm", inputs, finetune.lm_code)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, loader, stopping, validate
+from models import limits, loader, remote, stopping, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from serving.bridge import Bridge, Stopped, stop_requested
@@ -162,12 +162,16 @@ def stream(prompt: str, settings: GenerationSettings, choice: str | None = None,
            on_progress: ProgressCallback | None = None) -> Bridge[list[str]]:
     """The full texts of all sequences (prompt included) as they grow, then the final texts.
 
-    Beam search cannot stream: until it ends, the partial texts are the prompt alone.
+    Beam search cannot stream: until it ends, the partial texts are the prompt alone; nor can a remote
+    model, which gives the final texts only.
     Closing it (Stop, a client that went away, the time budget) stops generation at the next step.
     """
     prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
 
     def work(emit, should_stop) -> list[str]:
+        endpoint = _remote(choice, on_progress)
+        if endpoint is not None:
+            return endpoint.remote.generate(_remote_request(prompt, settings))
         loaded = loader.get("generate", choice, on_progress)
         _, new_ids = _generate(loaded, prompt, settings, lambda ids: emit(_texts(loaded.tokenizer, prompt, ids)))
         return _texts(loaded.tokenizer, prompt, new_ids)
@@ -199,6 +203,9 @@ def thinking(prompt: str, settings: GenerationSettings, choice: str | None = Non
     prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
 
     def work(emit, should_stop) -> dict:
+        if _remote(choice, on_progress) is not None:
+            raise InputError("Token probabilities need the model's own scores, and a SageMaker endpoint returns "
+                             "only text: pick a local model for this view (the Generate tab uses the endpoint).")
         loaded = loader.get("generate", choice, on_progress)
 
         def first_text(new_ids: list[list[int]]) -> str:
@@ -258,13 +265,18 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
     each = [(strategy, GenerationSettings.for_strategy(strategy, **shared)) for strategy in STRATEGIES]
 
     def work(emit, should_stop) -> dict[str, str]:
-        loaded = loader.get("generate", choice, on_progress)
+        endpoint = _remote(choice, on_progress)
+        loaded = endpoint or loader.get("generate", choice, on_progress)
         texts: dict[str, str] = {}
         for strategy, one in each:
             def grown(ids: list[list[int]], strategy: str = strategy) -> None:
                 emit({**texts, strategy: _texts(loaded.tokenizer, prompt, ids)[0]})
 
-            texts[strategy] = _texts(loaded.tokenizer, prompt, _generate(loaded, prompt, one, grown)[1])[0]
+            if endpoint is not None:  # one call each, the final text only
+                texts[strategy] = endpoint.remote.generate(_remote_request(prompt, one))[0]
+                emit(dict(texts))
+            else:
+                texts[strategy] = _texts(loaded.tokenizer, prompt, _generate(loaded, prompt, one, grown)[1])[0]
         return texts
 
     return _streamed(work)
@@ -273,7 +285,14 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
 # ---- show code --------------------------------------------------------------------------------
 
 def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -> str:
-    """Plain transformers code that prints what /generate returns (the first text, and all texts) as JSON."""
+    """Plain transformers code that prints what /generate returns (the first text, and all texts) as JSON.
+
+    For a remote model: code that sends the same request to it and prints its answer.
+    """
+    endpoint = _remote(choice)
+    if endpoint is not None:
+        return remote.request_code(endpoint.resolved.choice,
+                                   endpoint.remote.generate_body(_remote_request(prompt, settings)))
     resolved = loader.resolve("generate", choice)
     location = resolved.location_for_code
     dtype = "" if resolved.dtype == "float32" else f", dtype={resolved.dtype!r}"  # as the app loads it
@@ -293,3 +312,24 @@ def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -
         "texts = [prompt + tokenizer.decode(ids, skip_special_tokens=True) for ids in new_tokens]\n"
         "print(json.dumps([texts[0], texts]))  # what /generate returns: the first text, and all of them\n"
     )
+
+
+# ---- remote models: a SageMaker endpoint generates in one call ---------------------------------
+
+def _remote(choice: str | None, on_progress: ProgressCallback | None = None) -> loader.Loaded | None:
+    """The loaded remote model when `choice` is one (e.g. sagemaker:NAME); None, loading nothing, otherwise."""
+    if loader.resolve("generate", choice).source != "sagemaker":
+        return None
+    return loader.get("generate", choice, on_progress)
+
+
+def _remote_request(prompt: str, settings: GenerationSettings) -> remote.GenerationRequest:
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
+    return remote.GenerationRequest(prompt, settings.generate_kwargs(), settings.seed, _gpt2_tokens)
+
+
+def _gpt2_tokens(text: str) -> int:
+    """A text's length in GPT-2 tokens (the vocabulary of JumpStart's text-generation models), for payloads
+    whose length limit counts the prompt."""
+    tokenizer, _ = loader.tokenizer("gpt2")
+    return len(tokenizer(text)["input_ids"])

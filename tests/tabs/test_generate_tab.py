@@ -14,6 +14,7 @@ from models.tasks import generate as gen
 from serving import bridge
 from serving.bridge import Bridge
 from tabs import generate as tab
+from tabs._views import charts
 
 PROMPT = "Once upon a time"
 # prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (API.md)
@@ -64,7 +65,7 @@ def test_probability_view_colours_the_generated_tokens(client):
     for token, step in zip(tokens[1:], steps):
         assert token["class_or_confidence"] == step["band"] in bands
         assert 0 < step["probability"] <= step["alternatives"][0]["probability"] <= 1
-    plot, caption = tab.show_step(steps, 3)
+    plot, caption = charts.alternatives(steps, 3)
     assert list(plot["kind"]).count("chosen") == 1 and caption.startswith("Step 3 of 10")
 
 

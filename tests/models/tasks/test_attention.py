@@ -1,20 +1,15 @@
-"""Attention views: offline bertviz documents, heatmap matrices, caps, and the word in context."""
-
-import html
-import re
+"""Attention data: every head's maps over the shown tokens, heatmap matrices, caps, and the word in context."""
 
 import numpy as np
 import pytest
+from support import snippets
 
 from models.errors import InputError
-from models.tasks import attention, bertviz_offline, internals
+from models.snippets import attention as reference
+from models.tasks import attention, internals
 
 NOVEL_A, NOVEL_B = "I read a good novel.", "Attention is a novel idea."
 GPT2 = "openai-community/gpt2"
-
-
-def srcdoc(frame: str) -> str:
-    return html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
 
 
 @pytest.fixture(scope="module")
@@ -33,40 +28,31 @@ def test_gpt2_attention_is_causal(offline_pack):
     run = internals.forward(NOVEL_A, GPT2)
     assert run.causal and run.attentions.shape[2:] == (6, 6)
     assert np.abs(np.triu(run.attentions, k=1)).max() == 0.0  # no token sees a later one
+    assert attention.attention(NOVEL_A, 0, 0, choice=GPT2).causal
 
 
-def test_bertviz_document_renders_without_the_internet(offline_pack):
-    frame, figure = attention.attention(NOVEL_A, 2, 3)
-    assert frame.startswith("<iframe") and 'sandbox="allow-scripts"' in frame
-    document = srcdoc(frame)
-    assert "cdnjs" not in document and "require.config" not in document
-    assert "jQuery v3" in document and "d3js.org" in document  # both libraries inlined
-    assert document.count("requirejs(['jquery', 'd3']") == 2  # head view and model view
-    assert '"left_text": ["[CLS]", "i", "read", "a", "good", "novel", ".", "[SEP]"]' in document
-    assert '"layer": 2, "heads": [3]' in document  # the head view opens at the chosen layer and head
-    # The attention numbers are written once, compactly, and shared by both views.
-    assert document.count("window.bertvizAttention = [[[[") == 1 and '"attn": window.bertvizAttention' in document
-    assert len(frame) < 600_000
-    assert figure.axes[0].get_title().startswith("Layer 2, head 3")
+def test_maps_are_every_head_over_the_shown_tokens(novel, offline_pack):
+    maps = attention.attention(NOVEL_A, 2, 3)
+    assert maps.tokens == novel.tokens and maps.positions == list(range(8))
+    np.testing.assert_array_equal(maps.attentions, novel.attentions)  # (6 layers, 12 heads, 8, 8), unrounded
+    np.testing.assert_array_equal(maps.matrix, novel.attentions[2, 3])
+    assert (maps.layer, maps.head, maps.average_heads, maps.causal, maps.special_hidden) == (2, 3, False, False, False)
 
 
 def test_heatmap_is_the_chosen_head_or_the_mean(novel):
     keep = list(range(8))
-    np.testing.assert_array_equal(attention.head_matrix(novel, 4, 7, False, keep), novel.attentions[4, 7])
-    np.testing.assert_allclose(attention.head_matrix(novel, 4, 7, True, keep), novel.attentions[4].mean(axis=0))
+    np.testing.assert_array_equal(reference.head_matrix(novel, 4, 7, False, keep), novel.attentions[4, 7])
+    np.testing.assert_allclose(reference.head_matrix(novel, 4, 7, True, keep), novel.attentions[4].mean(axis=0))
 
 
 def test_hiding_special_tokens_drops_cls_and_sep(novel, offline_pack):
     keep = attention.shown_positions(novel, hide_special=True)
     assert keep == [1, 2, 3, 4, 5, 6]
-    frame, figure = attention.attention(NOVEL_A, 0, 0, hide_special=True)
-    assert "[CLS]" not in srcdoc(frame) and "rows no longer sum to 1" in figure.axes[0].get_title()
-
-
-def test_a_script_end_in_the_text_cannot_break_out_of_the_view():
-    document = bertviz_offline.page([("t", '<div></div><script type="text/javascript">var a = "</script><b>";'
-                                           "</script>")])
-    assert '"<\\/script><b>"' in document
+    maps = attention.attention(NOVEL_A, 4, 7, average_heads=True, hide_special=True)
+    assert maps.tokens == ["i", "read", "a", "good", "novel", "."] and maps.positions == keep
+    assert maps.special_hidden and maps.attentions.shape == (6, 12, 6, 6)
+    np.testing.assert_array_equal(maps.attentions, novel.attentions[:, :, 1:7, 1:7])
+    np.testing.assert_allclose(maps.matrix, novel.attentions[4].mean(axis=0)[1:7, 1:7])
 
 
 @pytest.mark.parametrize("layer, head, message", [
@@ -92,7 +78,7 @@ def test_the_word_in_context_moves_away_layer_by_layer(offline_pack):
     assert first > 0.95 and last < first - 0.05  # same embedding at first, context pulls them apart
     assert result["sentences"]["a"]["positions"] == [5] and result["sentences"]["b"]["positions"] == [4]
     weights = [p["weight"] for p in result["sentences"]["a"]["attends_to"]]
-    assert weights == sorted(weights, reverse=True) and len(weights) == attention.TOP_ATTENDED
+    assert weights == sorted(weights, reverse=True) and len(weights) == reference.TOP_ATTENDED
 
 
 def test_the_same_sentence_twice_gives_similarity_one(offline_pack):
@@ -113,6 +99,13 @@ def test_a_missing_word_is_named(offline_pack):
         attention.compare_word("Novelty sells.", NOVEL_B, "novel")  # whole words only
 
 
-def test_word_figure_draws_similarity_and_both_sentences(offline_pack):
-    fig = attention.compare_word_figure(attention.compare_word(NOVEL_A, NOVEL_B, "novel"))
-    assert len(fig.axes) == 3 and NOVEL_B in fig.axes[2].get_title()
+def test_show_code_prints_the_maps_and_the_word_in_context(offline_pack):
+    maps = [(NOVEL_A, 4, 7, False, False, None), (NOVEL_B, 1, 2, True, True, GPT2)]
+    printed = snippets.results([attention.attention_code(*args) for args in maps] +
+                               [attention.compare_word_code(NOVEL_A, NOVEL_B, " novel ")])
+    for (text, layer, head, average, hide, choice), shown in zip(maps, printed):
+        run = internals.forward(text, choice)
+        keep = attention.shown_positions(run, hide)
+        matrix = np.round(reference.head_matrix(run, layer, head, average, keep), 4).tolist()
+        assert shown == {"tokens": [run.tokens[i] for i in keep], "attention": matrix}
+    snippets.assert_same(printed[-1], attention.compare_word(NOVEL_A, NOVEL_B, " novel "))

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from support import snippets
 
 from models import loader
 from models.errors import InputError
@@ -47,14 +48,11 @@ def test_each_pair_lies_on_the_unit_circle_and_similarity_depends_only_on_distan
 ])
 def test_sizes_out_of_range_are_refused(seq_len, d_model, message):
     with pytest.raises(InputError, match=message):
-        positional.sinusoidal_figure(seq_len, d_model)
+        positional.encoding(seq_len, d_model)
 
 
-def test_figure_has_heatmap_waves_and_similarity():
-    fig = positional.sinusoidal_figure(50, 64)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert {"value by position and dimension", "a few dimensions", "cosine similarity of positions"} <= set(titles)
-    assert fig.axes[0].get_images()[0].get_array().shape == (50, 64)
+def test_the_endpoints_encoding_is_the_formula_once_sizes_are_checked():
+    np.testing.assert_array_equal(positional.encoding(50, 64.0), positional.sinusoidal(50, 64))
 
 
 def test_learned_table_is_the_models_own(offline_pack):
@@ -69,3 +67,11 @@ def test_learned_table_is_the_models_own(offline_pack):
 def test_learned_table_is_limited_to_the_models_positions(offline_pack):
     with pytest.raises(InputError, match="this model has 512 positions"):
         positional.learned(600)
+
+
+def test_show_code_prints_the_encoding_and_the_learned_rows(offline_pack):
+    printed = snippets.results([positional.code(12, 16), positional.learned_code(7),
+                                positional.learned_code(5, "openai-community/gpt2")])
+    assert printed[0] == np.round(positional.sinusoidal(12, 16), 4).tolist()
+    assert printed[1] == np.round(positional.learned(7)[0], 4).tolist()
+    assert printed[2] == np.round(positional.learned(5, "openai-community/gpt2")[0], 4).tolist()

@@ -1,6 +1,7 @@
 """Tokenizer explorer: the real BERT and GPT-2 ids, offsets over the text, special tokens, batches."""
 
 import pytest
+from support import snippets
 
 from models.errors import InputError
 from models.tasks import tokens
@@ -52,18 +53,6 @@ def test_offsets_point_at_the_tokens_characters(offline_pack, name):
             assert text[start:end].lower() == token.removeprefix("##")
 
 
-@pytest.mark.parametrize("name", ["bert-base-uncased", "gpt2", "t5-small"])
-def test_highlight_covers_the_text_and_marks_special_tokens(offline_pack, name):
-    text = "Emoji 🤗 split  into bytes."
-    result = tokens.tokenize(text, name)
-    pieces = tokens.highlight(text, result)
-    assert "".join(piece for piece, label in pieces if label != tokens.SPECIAL) == text
-    specials = [piece for piece, label in pieces if label == tokens.SPECIAL]
-    assert specials == [t for t, s in zip(result["tokens"], result["special_tokens_mask"]) if s]
-    for (_, first), (_, second) in zip(pieces, pieces[1:]):  # touching tokens get different colours
-        assert not (first in tokens.TOKEN_LABELS and first == second)
-
-
 def test_compare_counts_every_tokenizer(offline_pack):
     compared = tokens.compare(NOVEL)
     assert list(compared) == ["bert-base-uncased", "gpt2", "t5-small"]
@@ -106,3 +95,14 @@ def test_mistakes_say_what_to_do(offline_pack, call, message):
     with pytest.raises(InputError, match=message):
         call()
 
+
+def test_show_code_prints_what_each_endpoint_returns(offline_pack):
+    two = "I read a good novel.\nAttention is a novel idea, really."
+    cases = [(tokens.tokenize, tokens.code, (NOVEL + " 🤗 ünïcode", "gpt2")),
+             (tokens.tokenize, tokens.code, (NOVEL, "t5-small")),
+             (tokens.compare, tokens.compare_code, ("Tokenizers split unbelievable words.",)),
+             (tokens.batch, tokens.batch_code, (two, "gpt2", 6, "max_length")),
+             (tokens.batch, tokens.batch_code, (two, "bert-base-uncased"))]
+    printed = snippets.results([code(*inputs) for _, code, inputs in cases])
+    for (endpoint, _, inputs), shown in zip(cases, printed):
+        snippets.assert_same(shown, endpoint(*inputs))

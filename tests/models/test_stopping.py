@@ -5,6 +5,7 @@ import pytest
 from waiting import slow_down, wait_until
 
 from models import loader
+from models.snippets import qa as reference
 from models.tasks import qa, summarize
 from models.tasks.summarize import SummarySettings
 from serving.bridge import Bridge, Stopped
@@ -45,7 +46,7 @@ def test_a_summary_stops_at_its_next_decoding_step(offline_pack, monkeypatch, be
 def test_question_answering_stops_between_windows(offline_pack, monkeypatch):
     calls = slow_down(loader.get("qa").model, 0.05, monkeypatch)
     context = FILLER * 300  # more than ten windows
-    assert len(qa.windows(loader.get("qa").tokenizer, "Who walks?", context)) > 10
+    assert len(reference.windows(loader.get("qa").tokenizer, "Who walks?", context)) > 10
     how, passes = stopped_midway(lambda: qa.answer("Who walks?", context), calls, after=2)
     assert how == "stopped" and passes < 6
 

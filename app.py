@@ -76,7 +76,7 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         allowed_paths=[],
         state_session_capacity=limits.SESSIONS_KEPT,  # each session keeps its inputs in memory
         run_history=False,  # no run records kept, and no page that uploads them to a Hub bucket
-        mcp_server=False,  # no second way in: the endpoints are the API of API.md, through the queue
+        mcp_server=False,  # no second way in: the endpoints are the API of docs/api.md, through the queue
         ssr_mode=False,
         strict_cors=True,
         **extra,

@@ -110,7 +110,7 @@ def _controls() -> dict:
                                               label="No-repeat n-gram size (0: off)",
                                               info="Never repeat a run of this many tokens.")
     c["seed"] = gr.Number(value=0, precision=0, label="Seed", minimum=0, maximum=limits.SEED_MAX)
-    # The API's do_sample (API.md); the strategy radio sets it.
+    # The API's do_sample (docs/api.md); the strategy radio sets it.
     c["do_sample"] = gr.Checkbox(value=True, label="do_sample", visible=False)
     return c
 

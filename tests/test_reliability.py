@@ -15,15 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import pytest
-from bad_inputs import SKIPPED, Endpoint, discover, unclear
-from launching import launched_app, rss_mb
-from raw_client import RawClient
-from waiting import slow_down, wait_until
 
 import config
 from models import limits, loader, offline
 from models.registry import REGISTRY
 from serving import bridge, budget
+from tests.support.bad_inputs import SKIPPED, Endpoint, discover, unclear
+from tests.support.launching import launched_app, rss_mb
+from tests.support.waiting import slow_down, wait_until
+from tests.support.wire import RawClient
+
+pytestmark = pytest.mark.system
 
 CALL_SECONDS = 60  # a bad input answered later than this counts as a hang
 RESTRICTED_SECONDS = 20  # a training or AWS call not refused by then has started work (and is cut off)

@@ -2,13 +2,13 @@
 model.generate at its next decoding step, beam search included, and QA between its windows."""
 
 import pytest
-from waiting import slow_down, wait_until
 
 from models import loader
 from models.snippets import qa as reference
 from models.tasks import qa, summarize
 from models.tasks.summarize import SummarySettings
 from serving.bridge import Bridge, Stopped
+from tests.support.waiting import slow_down, wait_until
 
 TEXT = "The council voted on Tuesday to turn the old railway yard into a park. Work starts in spring."
 FILLER = "Animals live in the park and people walk there every day. "

@@ -4,9 +4,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from waiting import wait_until
 
 from serving.batching import Batcher, length_groups
+from tests.support.waiting import wait_until
 
 
 def test_length_groups_cut_where_padding_would_cost_more_than_a_pass():

@@ -7,10 +7,10 @@ import threading
 import time
 
 import pytest
-from waiting import wait_until
 
 from serving import bridge
 from serving.bridge import Bridge
+from tests.support.waiting import wait_until
 
 
 def pool_threads() -> set[threading.Thread]:

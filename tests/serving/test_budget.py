@@ -8,10 +8,10 @@ import time
 
 import gradio as gr
 import pytest
-from waiting import wait_until
 
 from serving import bridge, budget
 from serving.bridge import Bridge
+from tests.support.waiting import wait_until
 
 
 def call(handler, *args, **kwargs):

@@ -79,7 +79,10 @@ def answer(task: str, choice: str, progress, text: str | None = None) -> Any:
         run = internals.forward("The cat sat on the mat.", choice, progress)
         return {"tokens": run.tokens, "layers": run.layers, "heads": run.heads}
     if task == "finetune":
-        model, _ = finetune.fresh_classifier(loader.resolve("finetune", choice), ["negative", "positive"])
+        from models.snippets import classifier
+
+        folder = loader.local_folder(loader.resolve("finetune", choice))
+        model, _ = classifier.new_classifier(folder, ["negative", "positive"])
         pairs = finetune.pair_batch("A cat sat.", "A cat was sitting.", 1, choice)
         return {"labels": model.config.id2label, "tokens": pairs["tokens"][0]}
     if task == "tokenizer":

@@ -18,7 +18,7 @@ from cloud import bedrock as backend
 from tabs import _common
 from tabs import bedrock as tab
 
-pytest_plugins = ["support.aws"]
+pytest_plugins = ["tests.support.aws"]
 
 MODEL = "amazon.nova-lite-v1:0"
 

@@ -6,7 +6,6 @@ import time
 
 import pytest
 from gradio_client.exceptions import AppError
-from waiting import slow_down, wait_until
 
 from models import loader
 from models.errors import InputError
@@ -15,9 +14,10 @@ from serving import bridge
 from serving.bridge import Bridge
 from tabs import generate as tab
 from tabs._views import charts
+from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
-# prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (API.md)
+# prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (docs/api.md)
 SAMPLING = (PROMPT, 16, 0.9, 40, 0.95, True, 1, 21)
 
 

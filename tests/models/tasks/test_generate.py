@@ -5,14 +5,14 @@ import time
 
 import pytest
 import torch
-from support import snippets
-from waiting import slow_down, wait_until
 
 from models import loader
 from models.errors import InputError
 from models.tasks import generate as gen
 from models.tasks.generate import GenerationSettings, generate, stream
 from serving import bridge
+from tests.support import snippets
+from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
 

@@ -2,12 +2,12 @@
 
 import pytest
 import torch
-from support import snippets
 
 from models import training
 from models.errors import InputError
 from models.snippets import lstm as reference
 from models.tasks import lstm
+from tests.support import snippets
 
 TINY = {"embed": 8, "hidden": 16}
 

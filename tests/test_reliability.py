@@ -327,10 +327,12 @@ def test_two_overdue_requests_stop_and_never_refuse_the_other_tabs(launched, raw
     monkeypatch.setattr(fill_mask, "forward", one_stuck_pass)
     steps = slow_down(loader.get("generate").model, 0.05, monkeypatch)  # 200 tokens would take 10 s
     try:
+        second = RawClient(launched.url)  # one client per thread
         with ThreadPoolExecutor(2) as callers:
             stuck = callers.submit(raw.call, "/fill_mask", "Paris is the [MASK] of France.")
-            stopped = callers.submit(raw.call, "/generate", "Once upon a time", 200, 1.0, 50, 1.0, True, 1, 0)
+            stopped = callers.submit(second.call, "/generate", "Once upon a time", 200, 1.0, 50, 1.0, True, 1, 0)
             stuck, stopped = stuck.result(timeout=60), stopped.result(timeout=60)
+        second.close()
         assert not stopped.ok and "so it was stopped." in stopped.error
         assert not stuck.ok and "cannot be interrupted and is finishing in the background" in stuck.error
         assert budget.overdue() == 1 and bridge.running("generate") == 0  # the generation stopped at its next step

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,13 +170,12 @@ def _load(clients: list[RawClient], texts: list[str], per_client: int) -> tuple[
         except BaseException as exc:  # reported after the round: a failed request is a failed benchmark
             failures.append(exc)
 
-    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        loops = [pool.submit(client_loop, i) for i in range(len(clients))]
+        barrier.wait()
+        start = time.perf_counter()
+        for loop in loops:
+            loop.result()
     wall = time.perf_counter() - start
     if failures:
         raise failures[0]

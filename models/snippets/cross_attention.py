@@ -15,15 +15,17 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 
-def translate_and_attend(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
-                         text_plan) -> tuple[list[int], list[int], str, torch.Tensor]:
+def translate_and_attend(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text_plan,
+                         stopping_criteria=None) -> tuple[list[int], list[int], str, torch.Tensor]:
     """(source ids, written ids, translation, cross-attention (layers, heads, written, source)) for a plan of
-    one piece (seq2seq.plan: the task prefix, the text, the generation settings)."""
+    one piece (seq2seq.plan: the task prefix, the text, the generation settings). stopping_criteria, if given,
+    goes to model.generate (the app ends a request that was stopped with it)."""
     source = text_plan.prefix + text_plan.pieces[0]
     inputs = tokenizer(source, return_tensors="pt", truncation=True, max_length=text_plan.max_input)  # (1, source)
     inputs.pop("token_type_ids", None)
     with torch.inference_mode():
-        output = model.generate(**inputs, **text_plan.settings)  # (1, 1 + written): the decoder's start token first
+        # (1, 1 + written): the decoder's start token first
+        output = model.generate(**inputs, **text_plan.settings, stopping_criteria=stopping_criteria)
         translation = tokenizer.decode(output[0], skip_special_tokens=True, clean_up_tokenization_spaces=False)
         # The decoder reads the start token and every written token but the last, and predicts the next one.
         forced = model(**inputs, decoder_input_ids=output[:, :-1], output_attentions=True)

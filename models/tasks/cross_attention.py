@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, loader, snippets, validate
+from models import limits, loader, snippets, stopping, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import translate, why_common
+from serving.bridge import Stopped, stop_requested
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,10 @@ def attend(text: str, target_language: str = "German", layer: int = 0, head: int
                              "the text with its task prefix")
     model = why_common.working_copy(loaded.model)  # eager attention on the copy only: the shared model keeps SDPA
     model.set_attn_implementation("eager")
-    source_ids, written, translation, cross = cross_attention.translate_and_attend(model, loaded.tokenizer, plan)
+    source_ids, written, translation, cross = cross_attention.translate_and_attend(model, loaded.tokenizer, plan,
+                                                                                   stopping.criteria())
+    if stop_requested():  # the translation was cut short: nobody reads it
+        raise Stopped
     layer, head = why_common.layer_and_head(layer, head, cross.shape[0], cross.shape[1])
     result = cross_attention.view(loaded.tokenizer, source_ids, written, translation, cross, layer, head)
     return CrossAttention(result, cross.double().numpy())

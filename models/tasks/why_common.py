@@ -82,10 +82,17 @@ def layer_and_head(layer: object, head: object, layers: int, heads: int) -> tupl
 
 
 def chunk_progress(on_progress: ProgressCallback | None, what: str):
-    """A snippet's (done, total) callback that reports to the tab's progress bar."""
-    if on_progress is None:
-        return None
-    return lambda done, total: on_progress(done / total, f"{what}: {done} of {total}")
+    """A snippet's (done, total) callback, called after each chunk of work: it reports to the tab's progress
+    bar, and ends the work (Stopped) once the request is asked to stop (its time budget, a cancel)."""
+    from serving.bridge import Stopped, stop_requested
+
+    def report(done: int, total: int) -> None:
+        if stop_requested():  # nobody reads what the remaining chunks would add
+            raise Stopped
+        if on_progress is not None:
+            on_progress(done / total, f"{what}: {done} of {total}")
+
+    return report
 
 
 def load_code(resolved: Resolved, *, eager: bool = False, float32: bool = False) -> str:

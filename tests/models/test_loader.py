@@ -1,7 +1,7 @@
 """The loader: registry-only choices, one copy per checkpoint, LRU eviction, failures that stay local."""
 
 import shutil
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -43,12 +43,8 @@ def test_same_checkpoint_is_loaded_once_and_shared(fresh_loader):
 
 
 def test_concurrent_first_use_loads_once(fresh_loader):
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(loader.get("ner"))) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(4) as callers:  # four first uses at once
+        results = list(callers.map(lambda _: loader.get("ner"), range(4)))
     assert len({id(r) for r in results}) == 1
 
 

@@ -368,3 +368,23 @@ def test_a_model_of_the_task_or_its_default(offline_pack):
     assert why_common.resolve("generate", "").choice == loader.choices("generate")[0]
     assert why_common.choices(["sentiment", "generate"])[:1] == loader.choices("sentiment")[:1]
     assert attribution.METHODS == attribution_snippet.METHODS  # kept in step (the task module avoids torch)
+
+
+# ---- long work stops when its request is asked to (the time budget, a cancel) ---------------------------------
+
+@pytest.mark.parametrize(("run", "what", "chunks"), [
+    (lambda report: attribution.explain(SLOW, steps=limits.ATTRIBUTION_STEPS, on_progress=report),
+     "Integrating", 17),  # 129 points, 8 a pass
+    (lambda report: head_ablation.ablate(SLOW, "", on_progress=report), "Silencing", 5),  # 72 heads, 16 a pass
+])
+def test_chunked_views_stop_between_chunks(offline_pack, run, what, chunks):
+    from tests.models.test_stopping import stopped_midway
+
+    reports: list[str] = []
+
+    def report(fraction: float, message: str) -> None:
+        if message.startswith(what):
+            reports.append(message)
+
+    how, done = stopped_midway(lambda: run(report), reports, after=1)
+    assert how == "stopped" and done < chunks

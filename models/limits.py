@@ -54,3 +54,18 @@ SEQ2SEQ_NEW_TOKENS = 512
 SEQ2SEQ_BEAMS = 8
 LENGTH_PENALTY_MAX = 5.0
 NO_REPEAT_NGRAM_MAX = 10
+
+# ---- "Why?" views (issue 17): each stated beside its input and refused with a clear message beyond it ----
+WHY_CHARS = 1_000  # text of every Why? view (one sentence or a short paragraph)
+WHY_TOKENS = 64  # attribution, head ablation, logit lens: tokens of the text (the views show every token)
+ATTRIBUTION_STEPS = 128  # integrated gradients: path points, each a forward and backward pass (docs/why.md: cost)
+ATTRIBUTION_TARGET_CHARS = 100  # a class name, label or token
+ABLATION_HEADS_CHARS = 2_000  # the list of heads to silence, e.g. "0.1, 2.3, 5.*"
+SAMPLING_SHOWN = 30  # sampling distribution: the likeliest tokens drawn as bars (at least 20)
+CROSS_ATTENTION_TOKENS = 48  # source tokens, task prefix included (the view draws a line per pair)
+CROSS_ATTENTION_NEW_TOKENS = 48  # tokens of the translation whose attention is shown
+NEURON_TOKENS = 24  # neuron view: every query and key vector is drawn, one row per token
+PROJECTION_SENTENCES = 50  # embedding projection: sentences, one per line
+PROJECTION_MIN_SENTENCES = 3  # fewer leave nothing for a second axis to show
+PROJECTION_TOKENS = 128  # tokens of one sentence
+PROJECTION_CHARS = 10_000  # all sentences together

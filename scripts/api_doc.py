@@ -37,6 +37,21 @@ RESULTS = {
                 "(generations on the same prompt).",
     "lstm_train": "streamed loss; at the end a dict with at least `loss_start` and `loss_end`.",
     "lstm_translate": "the LSTM's German, and T5's for the same text.",
+    # The Why? tab (issue 17): what the view draws, then its numbers.
+    "attribution": "the text coloured by signed score, and {tokens, scores, target, method, prediction, "
+                   "target_score, baseline_score, baseline, ...}: for integrated gradients the scores add up to "
+                   "target_score - baseline_score.",
+    "ablate_heads": "a figure, and {before, after (class probabilities), one_at_a_time: {class, change (layers x "
+                    "heads), largest}, ...}; with no head silenced, after is /sentiment's answer.",
+    "logit_lens": "a layer x position heatmap, and {tokens, layers, top_tokens, top_probs, top_ids}; the last "
+                  "layer is the model's own prediction.",
+    "sampling_distribution": "bars before and after the processors, and {tokens, raw_probs, final_probs, ...} over "
+                             "the likeliest tokens: what generate() samples from.",
+    "cross_attention": "bertviz's views (HTML that renders offline), a heatmap, and {source_tokens, target_tokens, "
+                       "attention (target x source), translation}: the text /translate returns.",
+    "neuron_view": "bertviz's neuron view (HTML that renders offline), and the head's {tokens, queries, keys, "
+                   "scores, attention}.",
+    "embedding_projection": "a labelled scatter plot, and {points, explained_variance, ...}.",
 }
 AUTO_LABEL = re.compile(r"value_\d+")  # gradio's name for an unlabelled component: it moves as the layout changes
 

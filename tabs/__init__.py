@@ -14,6 +14,7 @@ from tabs import (
     summarize,
     tokenizer,
     translate,
+    why,
     zero_shot,
 )
 
@@ -29,6 +30,7 @@ TABS = (
     qa,
     summarize,
     translate,
+    why,
     finetune,
     lstm,
     bedrock,

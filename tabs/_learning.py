@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gradio as gr
 
 from models.errors import InputError
@@ -31,11 +33,13 @@ def picker() -> tuple[gr.Dropdown, gr.Markdown]:
     return dropdown, shown
 
 
-def follow_shape(dropdown: gr.Dropdown, layer: gr.Slider, head: gr.Slider) -> None:
-    """Keep the layer and head sliders within the picked model's range (read from its config only)."""
+def follow_shape(dropdown: gr.Dropdown, layer: gr.Slider, head: gr.Slider,
+                 shape: Callable[[str], tuple[int, int]] = internals.shape) -> None:
+    """Keep the layer and head sliders within the picked model's range: `shape(choice)` gives (layers, heads),
+    read from its config only."""
     def update(choice: str, layer_now: int, head_now: int):
         try:
-            layers, heads = internals.shape(choice)
+            layers, heads = shape(choice)
         except Exception:  # a remote or unreadable model: leave the sliders; the task says what is wrong
             return gr.update(), gr.update()
         return (gr.update(maximum=layers - 1, value=min(layers - 1, int(layer_now)), label=f"Layer (0-{layers - 1})"),

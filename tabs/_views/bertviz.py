@@ -1,4 +1,4 @@
-"""bertviz's head and model views of attention maps, rendering with no internet, in a sandboxed iframe.
+"""bertviz's views (head, model and neuron views), rendering with no internet, in a sandboxed iframe.
 
 bertviz's `html_action="return"` output loads require.js, d3 and jQuery from cdnjs, and gr.HTML never
 runs <script>. So the view goes into `<iframe srcdoc=...>` (scripts run there) together with d3 v5
@@ -16,6 +16,8 @@ import re
 
 from models.offline.sources import package_dir
 from models.tasks.attention import Maps
+from models.tasks.cross_attention import CrossAttention
+from models.tasks.neuron_view import NeuronView
 
 DECIMALS = 3  # attention sent to the browser: 3 decimals keep a 64-token view small
 SCRIPT_END = re.compile(r"</(script)", re.IGNORECASE)
@@ -105,3 +107,46 @@ def views(maps: Maps) -> str:
         ("Model view: every head of every layer (click one to enlarge)", model_html),
     ], attention=rounded.tolist())
     return iframe(document, _frame_height(len(maps.tokens), *rounded.shape[:2]))
+
+
+# ---- the Why? tab (issue 17): cross-attention of a translation, and the neuron view -------------------------
+
+def cross_attention(view: CrossAttention) -> str:
+    """bertviz's head view (opened at the chosen layer and head) and model view of /cross_attention's maps:
+    target tokens on the left, the source tokens they looked at on the right."""
+    import numpy as np
+    import torch
+    from bertviz import head_view, model_view
+
+    rounded = np.round(view.maps, DECIMALS)  # (layers, heads, target, source)
+    cross = [torch.from_numpy(layer_maps)[None] for layer_maps in rounded]  # layers x (1, heads, target, source)
+    tokens = {"encoder_tokens": view.result["source_tokens"], "decoder_tokens": view.result["target_tokens"]}
+    head_html = head_view(cross_attention=cross, **tokens, layer=view.result["layer"],
+                          heads=[view.result["head"]], html_action="return").data
+    model_html = model_view(cross_attention=cross, **tokens, display_mode="light", html_action="return").data
+    document = page([
+        ("Head view: lines from each target token (left) to the source tokens it looked at (right)", head_html),
+        ("Model view: every head of every decoder layer (click one to enlarge)", model_html),
+    ], attention=rounded.tolist())
+    return iframe(document, _frame_height(max(rounded.shape[2:]), *rounded.shape[:2]))
+
+
+def neuron(view: NeuronView) -> str:
+    """bertviz's neuron view of /neuron_view's data (bertviz's own get_attention, every layer and head)."""
+    import uuid
+    from pathlib import Path
+
+    from bertviz import neuron_view
+
+    script = Path(neuron_view.__file__).with_name("neuron_view.js").read_text(encoding="utf-8")
+    root = f"bertviz-{uuid.uuid4().hex}"
+    params = {"attention": view.bertviz, "default_filter": "all", "root_div_id": root, "bidirectional": True,
+              "display_mode": "light", "layer": view.result["layer"], "head": view.result["head"]}
+    # bertviz's own markup (neuron_view.show), its two scripts as one block for offline_view.
+    markup = (f'<div id="{root}" style="padding:8px;font-family:Helvetica,Arial,sans-serif">'
+              '<span style="user-select:none">Layer: <select id="layer"></select> '
+              'Head: <select id="att_head"></select></span><div id="vis"></div></div>')
+    body = f'{markup}{SCRIPT_OPEN}window.bertviz_params = {json.dumps(params)};\n{script}</script>'
+    document = page([("Neuron view: hover over a token to see its query, the keys, q × k and the softmax "
+                      "(the + beside it opens the vectors)", body)])
+    return iframe(document, 26 * len(view.result["tokens"]) + 260)  # bertviz: 26 px a token, plus menus

@@ -1,5 +1,5 @@
 """Matplotlib figures for gr.Plot: attention heatmaps, positional encodings, a padded batch, the word in
-context, and the training labs' loss curves, confusion matrix and LSTM-vs-T5 comparison.
+context, the training labs' loss curves, confusion matrix and LSTM-vs-T5 comparison, and the Why? tab's views.
 
 matplotlib is imported on the first drawing, never at app start. Views drawn from data a client sends
 back check it first (tabs/_views/received.py).
@@ -263,4 +263,114 @@ def lstm_comparison(losses: Sequence[float], result: object) -> Any:
     ax.set(title="held-out word overlap (BLEU-1) by sentence length", xlabel="English words", ylabel="BLEU-1",
            ylim=(0, 1))
     ax.legend()
+    return fig
+
+
+# ---- the Why? tab (issue 17): cross-attention, logit lens, sampling distribution, head ablation, projection --
+# Drawn in the views' own handlers, from results the model layer has just returned (nothing a client sent).
+
+KEPT, CUT = "#1976d2", "#bdbdbd"  # tokens generate() can draw, and tokens its processors cut
+SENTENCE_LABEL = 32  # characters of a sentence written beside its point
+
+
+def _short(token: str) -> str:
+    shown = repr(token)[1:-1]  # spaces and newlines visible, as the tokenizer has them
+    return shown if len(shown) <= 10 else shown[:9] + "…"
+
+
+def cross_attention(result: dict) -> Any:
+    """One head's cross-attention: rows the target tokens as written, columns the source tokens."""
+    import numpy as np
+
+    fig = token_heatmap(np.asarray(result["attention"]), result["target_tokens"], result["source_tokens"],
+                        f"Decoder layer {result['layer']}, head {result['head']}: each row sums to 1")
+    fig.axes[0].set(xlabel="source token it looked at", ylabel="target token being written")
+    return fig
+
+
+def logit_lens(result: dict) -> Any:
+    """Layers (rows, the last on top) x positions: the top guess for the next token, coloured by its probability."""
+    import numpy as np
+
+    probs = np.asarray(result["top_probs"])  # (layers + 1, positions)
+    layers, positions = probs.shape
+    fig = figure(min(24.0, 3.0 + 1.0 * positions), 1.5 + 0.45 * layers)
+    ax = fig.add_subplot()
+    image = ax.imshow(probs, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto", origin="lower")
+    size = 8 if positions <= 16 else 6
+    for layer, row in enumerate(result["top_tokens"]):
+        for position, token in enumerate(row):
+            ax.text(position, layer, _short(token), ha="center", va="center", fontsize=size,
+                    color="white" if probs[layer, position] > 0.6 else "black")
+    ax.set_xticks(range(positions), labels=[_short(token) for token in result["tokens"]], rotation=90)
+    ax.set_yticks(range(layers), labels=["embeddings", *(str(layer) for layer in result["layers"][1:])])
+    ax.set(title="Each layer's likeliest next token (the top row is the model's own prediction)",
+           xlabel="input token (the guess is for the token after it)", ylabel="layer")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="probability of that guess")
+    return fig
+
+
+def sampling(result: dict, temperature: float, top_k: int, top_p: float) -> Any:
+    """The raw and the processed distribution side by side, likeliest first; tokens the processors cut in grey."""
+    fig = figure(12, 0.3 * len(result["tokens"]) + 1.8)
+    colours = [KEPT if p > 0 else CUT for p in result["final_probs"]]
+    labels = [_short(token) for token in result["tokens"]]
+    rows = range(len(labels))[::-1]  # the likeliest at the top
+    for index, (key, title) in enumerate((("raw_probs", "The model's own distribution"),
+                                          ("final_probs", "What generate() samples from"))):
+        ax = fig.add_subplot(1, 2, index + 1)
+        ax.barh(rows, result[key], color=colours)
+        ax.set_yticks(rows, labels=labels, fontsize=8)
+        ax.set(title=title, xlabel="probability")
+    settings = f"temperature {temperature:g}, top-k {top_k or 'off'}, top-p {'off' if top_p >= 1 else f'{top_p:g}'}"
+    fig.suptitle(f"{settings}: {result['kept']:,} tokens can be drawn (grey: cut by top-k or top-p)", fontsize=10)
+    return fig
+
+
+def ablation(result: dict) -> Any:
+    """Left: class probabilities before and after silencing the chosen heads. Right: each head silenced alone,
+    the change in the predicted class's probability (layers x heads; the chosen heads crossed)."""
+    import numpy as np
+
+    fig = figure(13, 4.8)
+    bars = fig.add_subplot(1, 2, 1)
+    names = list(result["before"])
+    rows = np.arange(len(names))[::-1]
+    bars.barh(rows + 0.2, [result["before"][name] for name in names], height=0.4, label="all heads", color=KEPT)
+    bars.barh(rows - 0.2, [result["after"][name] for name in names], height=0.4, color="#ef6c00",
+              label=f"{len(result['silenced'])} head(s) silenced")
+    bars.set_yticks(rows, labels=[_short(name) for name in names])
+    bars.set(title="Probabilities", xlabel="probability", xlim=(0, 1))
+    bars.legend(fontsize=8, loc="lower right")
+    change = np.asarray(result["one_at_a_time"]["change"])  # (layers, heads)
+    reach = float(np.abs(change).max()) or 1e-9
+    heat = fig.add_subplot(1, 2, 2)
+    image = heat.imshow(change, cmap="RdBu", vmin=-reach, vmax=reach, aspect="auto")
+    for layer, head in result["silenced"]:
+        heat.text(head, layer, "×", ha="center", va="center", fontsize=9)
+    heat.set(title=f"One head silenced at a time: change in P({_short(result['one_at_a_time']['class'])})",
+             xlabel="head", ylabel="layer")
+    heat.set_xticks(range(change.shape[1]))
+    heat.set_yticks(range(change.shape[0]))
+    fig.colorbar(image, ax=heat, shrink=0.8)
+    return fig
+
+
+def projection(result: dict) -> Any:
+    """The sentences as labelled points on the first two principal axes."""
+    import numpy as np
+
+    points = np.asarray(result["points"])  # (sentences, 2)
+    first, second = result["explained_variance"]
+    fig = figure(9, 6.5)
+    ax = fig.add_subplot()
+    ax.scatter(points[:, 0], points[:, 1], color=KEPT)
+    for (x, y), sentence in zip(points, result["sentences"]):
+        label = sentence if len(sentence) <= SENTENCE_LABEL else sentence[:SENTENCE_LABEL - 1] + "…"
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    layer = {-1: "the last layer", 0: "the embeddings"}.get(result["layer"], f"layer {result['layer']}")
+    ax.set(title=f"Mean-pooled sentence vectors of {layer}, projected by PCA",
+           xlabel=f"first principal axis ({first:.0%} of the variance)",
+           ylabel=f"second principal axis ({second:.0%} of the variance)")
+    ax.grid(alpha=0.3)
     return fig

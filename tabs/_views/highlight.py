@@ -1,4 +1,5 @@
-"""gr.HighlightedText values: tokens over their text, entities, the answer in its context, generated tokens."""
+"""gr.HighlightedText values: tokens over their text, entities, the answer in its context, generated tokens, and
+tokens by attribution score (with the words under them)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,66 @@ def generated(prompt: str, view: dict) -> list[tuple[str, str | None]]:
     if not view["steps"]:
         return [(prompt, None), (view["text"][len(prompt):], None)]
     return [(prompt, None)] + [(step["token"], step["band"]) for step in view["steps"]]
+
+
+# ---- the Why? tab (issue 17): which words mattered ----------------------------------------------------------
+
+# An attribution's tokens: the text's (at most WHY_TOKENS), plus a zero-shot hypothesis and special tokens.
+ATTRIBUTED_MAX = limits.WHY_TOKENS + 32
+ABOUT_CHARS = 500  # what the score measures, and the baseline, in words
+
+
+def attributed(text: str, result: dict) -> list[tuple[str, float | None]]:
+    """The text as (piece, score) pairs for gr.HighlightedText: each token's score over the largest |score|
+    (-1..1), the characters between tokens unscored. Tokens that share characters (an emoji in several byte
+    tokens) are one piece, their scores added. `result` is what /attribution returns for `text`."""
+    merged: list[list] = []  # [start, end, score]
+    for span, score in zip(result["offsets"], result["scores"]):
+        if span is None:  # special tokens and a zero-shot hypothesis are not part of the text
+            continue
+        if merged and span[0] < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span[1])
+            merged[-1][2] += score
+        else:
+            merged.append([span[0], span[1], score])
+    peak = max((abs(score) for *_, score in merged), default=0.0) or 1.0
+    pieces: list[tuple[str, float | None]] = []
+    end = 0
+    for start, stop, score in merged:
+        if start > end:
+            pieces.append((text[end:start], None))
+        pieces.append((text[start:stop], round(score / peak, 4)))
+        end = stop
+    if end < len(text):
+        pieces.append((text[end:], None))
+    return pieces
+
+
+def attribution_summary(result: object) -> str:
+    """Markdown under the coloured text: what the scores explain, the tokens that mattered most, and for
+    integrated gradients how well the scores add up. `result` is /attribution's, as the browser sends it back."""
+    from models.tasks.attribution import METHODS
+
+    result = received.record(result, "the result", ("tokens", "scores", "offsets", "target", "prediction",
+                                                    "measure", "method", "steps", "target_score", "baseline_score",
+                                                    "baseline"))
+    tokens = received.each(result["tokens"], "tokens", ATTRIBUTED_MAX, received.text, least=1)
+    scores = received.each(result["scores"], "scores", len(tokens), received.number, least=len(tokens))
+    inside = received.each(result["offsets"], "offsets", len(tokens), lambda v, where: v is not None,
+                           least=len(tokens))
+    words = {key: received.text(result[key], key, ABOUT_CHARS)
+             for key in ("target", "prediction", "measure", "method", "baseline")}
+    if words["method"] not in METHODS:
+        raise received.refused("method", " or ".join(METHODS))
+    at_input = received.number(result["target_score"], "target_score")
+    at_baseline = received.number(result["baseline_score"], "baseline_score")
+    ranked = sorted((score, token) for score, token, own in zip(scores, tokens, inside) if own)[::-1]
+    lines = [f"**Explaining:** {words['measure']}: {at_input:.4f} for the text, {at_baseline:.4f} for the "
+             f"baseline ({words['baseline']}). The model predicts **{words['prediction']}**.",
+             "**Tokens, most supporting first:** " + ", ".join(f"{token!r} ({score:+.3f})" for score, token in ranked)]
+    if words["method"] == "integrated_gradients":
+        steps = received.integer(result["steps"], "steps", 1, limits.ATTRIBUTION_STEPS)
+        total, change = sum(scores), at_input - at_baseline
+        lines.append(f"**Completeness:** the scores add up to {total:.4f}; the score changed by {change:.4f} "
+                     f"(gap {total - change:+.4f} with {steps} steps: more steps make it smaller).")
+    return "\n\n".join(lines)

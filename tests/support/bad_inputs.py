@@ -29,7 +29,7 @@ VALID: dict[str, dict[str, Any]] = {
     "/train_lm": {"text": GENERIC_TEXT},
 }
 # Any endpoint with these parameters gets these values in its valid calls: short runs keep the catalogue fast.
-CHEAP = {"max_new_tokens": 8, "min_new_tokens": 2}
+CHEAP = {"max_new_tokens": 8, "min_new_tokens": 2, "steps": 4}  # steps: /attribution's path points
 # Expensive or external endpoints: only cheap values that must be refused before any work starts.
 RESTRICTED = re.compile(r"^/(train_|lstm_train|bedrock_)")
 # RESTRICTED endpoints that, with no AWS configuration (the tests' no_aws), stop at "not configured": a bad

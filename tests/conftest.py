@@ -35,6 +35,7 @@ import socket_guard  # noqa: E402
 socket_guard.install()
 
 import config  # noqa: E402
+import state  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +44,17 @@ def settings() -> config.Settings:
     current = config.load_settings([])
     config.use(current)
     return current
+
+
+@pytest.fixture
+def fresh_state(settings):
+    """A process that has loaded, probed, cached and trained nothing yet (state.reset), under the session's
+    settings before and after the test."""
+    state.reset()
+    config.use(settings)
+    yield
+    state.reset()
+    config.use(settings)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import config
+import state
 from models import limits, loader, training, validate
 from models.errors import InputError
 from models.offline import sources
@@ -138,27 +139,27 @@ def _trainable(task: str, choice: str | None) -> loader.Resolved:
 def fresh_classifier(resolved: loader.Resolved, labels: list[str], freeze_embeddings: bool = True) -> tuple[Any, Any]:
     """A new trainable copy of the base model with a classification head for `labels` (never the shared one)."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForSequenceClassification
 
     torch.manual_seed(SEED)  # the new head's initial weights
     model = AutoModelForSequenceClassification.from_pretrained(
         resolved.location_for_code, num_labels=len(labels), id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)}, ignore_mismatched_sizes=True,
-        use_safetensors=True, trust_remote_code=False)
+        use_safetensors=True, trust_remote_code=False, **resolved.revision_kwargs)
     if freeze_embeddings:
         # The word-embedding table is most of a small encoder's weights and much of each step's cost,
         # and a few hundred pretrained-on sentences cannot improve it.
         model.get_input_embeddings().requires_grad_(False)
-    return model, AutoTokenizer.from_pretrained(resolved.location_for_code)
+    return model, loader.load_tokenizer(resolved)
 
 
 def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
     """A new trainable copy of the generation model (the Generation tab keeps its own)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(resolved.location_for_code, use_safetensors=True,
-                                                 trust_remote_code=False)
-    return model, AutoTokenizer.from_pretrained(resolved.location_for_code)
+                                                 trust_remote_code=False, **resolved.revision_kwargs)
+    return model, loader.load_tokenizer(resolved)
 
 
 def my_model_folder() -> Path:
@@ -293,17 +294,16 @@ def paraphrase_pairs() -> list[tuple[str, str, int]]:
         return [(r["sentence1"], r["sentence2"], int(r["label"])) for r in csv.DictReader(handle)]
 
 
-_tokenizers: dict[str, Any] = {}
-
-
 def base_tokenizer(choice: str | None = None) -> Any:
-    """The fine-tuning base model's tokenizer alone (cached; the model itself is not loaded)."""
-    from transformers import AutoTokenizer
-
-    location = _trainable("finetune", choice).location_for_code
-    if location not in _tokenizers:
-        _tokenizers[location] = AutoTokenizer.from_pretrained(location)
-    return _tokenizers[location]
+    """The fine-tuning base model's tokenizer alone (cached in state; the model itself is not loaded)."""
+    resolved = _trainable("finetune", choice)
+    key = f"{resolved.location_for_code}@{resolved.revision or ''}"
+    with state.lock:
+        if key in state.base_tokenizers:
+            return state.base_tokenizers[key]
+    loaded = loader.load_tokenizer(resolved)
+    with state.lock:
+        return state.base_tokenizers.setdefault(key, loaded)
 
 
 def pair_batch(sentence1: str, sentence2: str, examples: Any = 3, choice: str | None = None) -> dict:

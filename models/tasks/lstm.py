@@ -6,7 +6,6 @@ import csv
 import json
 import random
 import statistics
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import config
+import state
 from models import limits, training, validate
 from models.errors import InputError
 from models.offline import sources
@@ -95,16 +95,13 @@ class Trained:
     result: dict
 
 
-_current: Trained | None = None
-_current_lock = threading.Lock()
-
-
 def current() -> Trained:
-    with _current_lock:
-        if _current is None:
+    """The LSTM trained last in this process (state.lstm)."""
+    with state.lock:
+        if state.lstm is None:
             raise InputError("The LSTM has not been trained yet: press Train (a few hundred steps take "
                              "seconds), then translate.")
-        return _current
+        return state.lstm
 
 
 def cap(source_len: int) -> int:
@@ -249,10 +246,9 @@ def train(steps: Any = 300, sizes: dict | None = None) -> Iterator[dict]:
 
 
 def _register(trained: Trained) -> None:
-    global _current
     _save(trained)
-    with _current_lock:
-        _current = trained
+    with state.lock:
+        state.lstm = trained
 
 
 # ---- using and comparing -------------------------------------------------------------------------

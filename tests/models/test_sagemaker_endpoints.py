@@ -12,6 +12,7 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 import config
+import state
 from models import jumpstart
 from models import sagemaker_endpoints as endpoints
 from models.errors import InputError, ModelUnavailable
@@ -56,7 +57,7 @@ def test_serves_the_sentiment_tab_in_place_of_a_local_model(monkeypatch, setting
     """`--model sentiment=sagemaker:NAME`: the tab's task code calls the endpoint, with the same output."""
     client = runtime_client()
     monkeypatch.setattr(boto3.session.Session, "client", lambda *args, **kwargs: client)
-    monkeypatch.setattr(config, "_current", config.load_settings(["--model", "sentiment=sagemaker:sst2-tab"]))
+    monkeypatch.setattr(state, "settings", config.load_settings(["--model", "sentiment=sagemaker:sst2-tab"]))
     from models.tasks import sentiment
 
     with Stubber(client) as stub:

@@ -6,6 +6,7 @@ import pytest
 import torch
 from run_snippet import run_snippet
 
+import state
 from models.errors import InputError
 from models.tasks import lstm, lstm_code, lstm_net
 
@@ -15,7 +16,7 @@ TINY = {"embed": 8, "hidden": 16}
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
     """No LSTM trained yet; saves go to tmp_path."""
-    monkeypatch.setattr(lstm, "_current", None)
+    monkeypatch.setattr(state, "lstm", None)
     monkeypatch.setattr(lstm, "folder", lambda: tmp_path / "lstm")
     return tmp_path / "lstm"
 

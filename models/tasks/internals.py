@@ -105,15 +105,15 @@ def layer_and_head(run: Forward, layer: object, head: object) -> tuple[int, int]
 
 
 def code_header(choice: str | None) -> str:
-    """The lines of a snippet that load the same model and tokenizer, with eager attention."""
+    """The lines of a snippet that load the same model and tokenizer as the app: eager attention, same dtype."""
     resolved = loader.resolve(task_of(choice), choice)
     auto_class = "AutoModelForCausalLM" if task_of(choice) == "generate" else "AutoModel"
     location = resolved.location_for_code
     return (
         f"from transformers import {auto_class}, AutoTokenizer\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
         "# eager attention: the default (SDPA) kernel returns no attention weights\n"
-        f"model = {auto_class}.from_pretrained({location!r}, attn_implementation=\"eager\").eval()\n"
+        f"model = {auto_class}.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
     )
 
 
@@ -122,5 +122,5 @@ def shape(choice: str | None) -> tuple[int, int]:
     from transformers import AutoConfig
 
     resolved = loader.resolve(task_of(choice), choice)
-    config = AutoConfig.from_pretrained(resolved.location_for_code)
+    config = AutoConfig.from_pretrained(resolved.location_for_code, **resolved.revision_kwargs)
     return config.num_hidden_layers, config.num_attention_heads

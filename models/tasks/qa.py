@@ -222,8 +222,8 @@ _CODE = '''import numpy as np
 import torch
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-tokenizer = AutoTokenizer.from_pretrained({location!r})
-model = AutoModelForQuestionAnswering.from_pretrained({location!r}).eval()
+tokenizer = AutoTokenizer.from_pretrained({location!r}{tokenizer_args})
+model = AutoModelForQuestionAnswering.from_pretrained({location!r}{model_args}).eval()
 question = {question!r}
 context = {context!r}
 top_k, no_answer = {top_k!r}, {no_answer!r}  # no_answer: a SQuAD 2 model may answer ""
@@ -275,5 +275,6 @@ def code(question: str, context: str, top_k: int = 1, choice: str | None = None)
     if resolved.source == "sagemaker":
         return seq2seq.remote_code(resolved.location, {"question": question, "context": context},
                                    {"top_k": int(top_k), "handle_impossible_answer": allows_no_answer(choice)})
-    return _CODE.format(location=resolved.location_for_code, question=question,
+    return _CODE.format(location=resolved.location_for_code, tokenizer_args=resolved.tokenizer_args,
+                        model_args=resolved.from_pretrained_args, question=question,
                         context=context, top_k=int(top_k), no_answer=allows_no_answer(choice))

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.loader import Loaded, ProgressCallback
+from models.loader import Loaded, ProgressCallback, Resolved
 
 # The 4.x text2text pipelines' own defaults, used where the model's generation_config has none.
 PIPELINE_DEFAULTS = {"max_new_tokens": 256, "num_beams": 4}
@@ -149,13 +149,14 @@ def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | No
     return results
 
 
-def code(location: str, text_plan: Plan, joiner: str = " ") -> str:
+def code(resolved: Resolved, text_plan: Plan, joiner: str = " ") -> str:
     """Plain transformers code that runs the same plan and prints the same text."""
     settings = ", ".join(f"{k}={v!r}" for k, v in text_plan.settings.items())
+    location = resolved.location_for_code
     return (
         "import torch\nfrom transformers import AutoModelForSeq2SeqLM, AutoTokenizer\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
-        f"model = AutoModelForSeq2SeqLM.from_pretrained({location!r}).eval()\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
+        f"model = AutoModelForSeq2SeqLM.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
         f"prefix = {text_plan.prefix!r}  # from the model's config (task_specific_params)\n"
         f"pieces = {text_plan.pieces!r}  # the text, cut on sentence boundaries if it is too long\n"
         "outputs = []\n"

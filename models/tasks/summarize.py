@@ -91,4 +91,4 @@ def code(text: str, settings: SummarySettings, choice: str | None = None) -> str
     loaded, text_plan = make_plan(text, settings, choice)
     if text_plan is None:
         return seq2seq.remote_code(loaded.resolved.location, text, {"truncation": True, **settings.given()})
-    return seq2seq.code(loaded.resolved.location_for_code, text_plan)
+    return seq2seq.code(loaded.resolved, text_plan)

@@ -114,4 +114,4 @@ def code(text: str, target_language: str, choice: str | None = None, max_new_tok
     if text_plan is None:
         parameters = {"truncation": True, **_length(max_new_tokens)}
         return seq2seq.remote_code(loaded.resolved.location, text, parameters)
-    return seq2seq.code(loaded.resolved.location_for_code, text_plan)
+    return seq2seq.code(loaded.resolved, text_plan)

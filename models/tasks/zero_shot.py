@@ -85,7 +85,8 @@ def code(text: str, labels: str, multi_label: bool = False, choice: str | None =
     if resolved.source != "offline":
         return (
             "import json\n\nfrom transformers import pipeline\n\n"
-            f"classifier = pipeline(\"zero-shot-classification\", model={resolved.location_for_code!r})\n"
+            f"classifier = pipeline(\"zero-shot-classification\", model={resolved.location_for_code!r}"
+            f"{resolved.pipeline_args})\n"
             f"result = classifier({text!r}, candidate_labels={candidates!r},\n"
             f"                    multi_label={bool(multi_label)}, hypothesis_template={HYPOTHESIS!r})\n"
             "print(json.dumps(dict(zip(result[\"labels\"], result[\"scores\"]))))\n"
@@ -95,7 +96,8 @@ def code(text: str, labels: str, multi_label: bool = False, choice: str | None =
     return (
         "import json\n\nimport torch\nfrom transformers import AutoModel, AutoTokenizer\n\n"
         f"path = {resolved.location_for_code!r}\n"
-        "tokenizer, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()\n"
+        f"tokenizer = AutoTokenizer.from_pretrained(path{resolved.tokenizer_args})\n"
+        f"model = AutoModel.from_pretrained(path{resolved.from_pretrained_args}).eval()\n"
         f"labels = {candidates!r}\n"
         f"sentences = [{text!r}] + [{HYPOTHESIS!r}.format(label) for label in labels]\n"
         "batch = tokenizer(sentences, padding=True, truncation=True, max_length=256, return_tensors=\"pt\")\n"

@@ -19,6 +19,7 @@ lock = threading.RLock()
 # transformers' lazy module is not safe to touch from two threads on its first imports (a thread can be handed
 # a half-imported module): the loader resolves transformers classes under this lock.
 import_lock = threading.Lock()
+hub_probe_lock = threading.Lock()  # one Hub probe at a time (see loader._hub_available)
 
 settings: Settings | None = None  # config.current(): the settings in force
 models: OrderedDict[tuple, Loaded] = OrderedDict()  # loader: cache key -> model in memory, least recent first

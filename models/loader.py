@@ -1,4 +1,4 @@
-"""Loading models: lazily, once per checkpoint, thread-safe, shared by tabs, evicted LRU by bytes.
+"""Loading models: lazily, once per checkpoint, thread-safe, shared by tabs, within a memory budget (LRU by bytes).
 
 `resolve` decides where a task's model comes from (Hub, offline pack, local folder, SageMaker
 endpoint) without loading anything; `get` loads it, or returns the copy already in memory.
@@ -91,28 +91,38 @@ class Resolved:
         return kwargs
 
     @property
-    def from_pretrained_args(self) -> str:
-        """load_kwargs as a snippet's extra from_pretrained arguments (float32, every checkpoint's own dtype in
-        the registry, is left out), e.g. ", revision='refs/pr/18', dtype='bfloat16'"."""
-        shown = {k: v for k, v in self.load_kwargs.items() if (k, v) != ("dtype", "float32")}
-        return "".join(f", {key}={value!r}" for key, value in shown.items())
-
-    @property
     def revision_kwargs(self) -> dict[str, str]:
         """{"revision": ...} where the registry pins one: for tokenizers, configs and the labs' training copies."""
         return {"revision": self.revision} if self.revision else {}
 
+    def _shown_kwargs(self) -> dict[str, Any]:
+        # float32 is left out of snippets: every registry checkpoint stores float32, which is what
+        # transformers' default (dtype="auto": the checkpoint's own) then loads.
+        return {key: value for key, value in self.load_kwargs.items() if (key, value) != ("dtype", "float32")}
+
+    @property
+    def from_pretrained_args(self) -> str:
+        """A snippet's extra model from_pretrained arguments, as the app loads it,
+        e.g. ", revision='refs/pr/18', dtype='bfloat16'"."""
+        return _as_arguments(self._shown_kwargs())
+
     @property
     def tokenizer_args(self) -> str:
         """A snippet's extra AutoTokenizer.from_pretrained arguments: the pinned revision, if any."""
-        return f", revision={self.revision!r}" if self.revision else ""
+        return _as_arguments(self.revision_kwargs)
 
     @property
     def pipeline_args(self) -> str:
-        """A snippet's extra pipeline(...) arguments: revision and dtype as for the model; eager attention goes
-        to the model through model_kwargs."""
-        args = self.from_pretrained_args.replace(", attn_implementation='eager'", "")
-        return args + (", model_kwargs={'attn_implementation': 'eager'}" if wants_eager(self) else "")
+        """A snippet's extra pipeline(...) arguments: revision and dtype as for the model; eager attention is
+        the model's, so it goes through model_kwargs."""
+        kwargs = self._shown_kwargs()
+        if "attn_implementation" in kwargs:
+            kwargs["model_kwargs"] = {"attn_implementation": kwargs.pop("attn_implementation")}
+        return _as_arguments(kwargs)
+
+
+def _as_arguments(kwargs: dict[str, Any]) -> str:
+    return "".join(f", {key}={value!r}" for key, value in kwargs.items())
 
 
 @dataclass
@@ -192,7 +202,7 @@ def _hub_available(hub_id: str, revision: str | None = None) -> bool:
     if config.current().hub_offline:
         return False
     endpoint, key, now = constants.ENDPOINT, (constants.ENDPOINT, hub_id, revision or "main"), time.monotonic()
-    with _probe_lock:  # one probe at a time: a Hub found down is not asked again by every waiting request
+    with state.hub_probe_lock:  # one probe at a time: a Hub found down is not asked again by every waiting request
         with state.lock:
             answer = state.hub_answers.get(key)
             if answer is not None and (answer[0] or now - answer[1] < HUB_RETRY_S):
@@ -213,9 +223,6 @@ def _hub_available(hub_id: str, revision: str | None = None) -> bool:
         with state.lock:
             state.hub_answers[key] = (serves, time.monotonic())
         return serves
-
-
-_probe_lock = threading.Lock()
 
 
 # ---- loading: once per checkpoint, room made before each load, LRU by bytes -------------------------

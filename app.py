@@ -16,7 +16,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import gradio as gr  # noqa: E402
 
 import config  # noqa: E402
-from models import limits  # noqa: E402
+from cloud import sagemaker  # noqa: E402
+from models import limits, remote  # noqa: E402
 from tabs import TABS, _safety  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
@@ -24,10 +25,16 @@ See, poke at and script what makes a transformer work: tokens, positions, attent
 classic task. Each tab says what happens, which model runs it, and shows the code to do it yourself."""
 
 
+def register_backends() -> None:
+    """Give the model layer its cloud backends: `--model TASK=sagemaker:NAME` is served by a SageMaker endpoint."""
+    remote.register(remote.SAGEMAKER_PREFIX, sagemaker.Endpoint)
+
+
 def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
-    """The whole app as gr.Blocks, with the queue configured; loads no model."""
+    """The whole app as gr.Blocks, with the queue configured and the cloud backends registered; loads no model."""
     if settings is not None:
         config.use(settings)
+    register_backends()
     settings = config.current()
     with gr.Blocks(title="Transformers Playground") as demo:
         gr.Markdown(INTRO)

@@ -22,14 +22,14 @@ from typing import Any
 
 import config
 import state
-from models import offline
+from models import offline, remote
 from models.errors import InputError, ModelUnavailable
 from models.registry import REGISTRY, REVISIONS, TOKENIZERS, spec
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]  # (fraction done, what is happening)
-SAGEMAKER_PREFIX = "sagemaker:"
+SAGEMAKER_PREFIX = remote.SAGEMAKER_PREFIX
 LOW_MEMORY_BYTES = 1 << 30  # below 1 GiB available, free the least recently used models first
 HUB_PROBE_TIMEOUT_S = 3.0  # one HEAD of a config.json: a Hub that has not answered by then counts as down
 HUB_RETRY_S = 60.0  # a Hub (or checkpoint) that did not answer is asked again after this long, not before
@@ -133,7 +133,7 @@ class Loaded:
     model: Any
     tokenizer: Any
     nbytes: int
-    remote: Any = None  # a SageMakerEndpoint, called like a pipeline
+    remote: Any = None  # a models.remote.RemoteModel (a SageMaker endpoint), called like a pipeline
     _pipelines: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -263,9 +263,7 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
 def _load(resolved: Resolved) -> Loaded:
     try:
         if resolved.source == "sagemaker":
-            from models.sagemaker_endpoints import SageMakerEndpoint
-
-            return Loaded(resolved, None, None, 0, remote=SageMakerEndpoint(resolved.location))
+            return Loaded(resolved, None, None, 0, remote=remote.connect(resolved.choice))
         path = _folder_or_id(resolved)
         model = _load_model(resolved, path)
         tokenizer = _load_tokenizer(path, resolved.revision)

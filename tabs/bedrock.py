@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import gradio as gr
 from PIL import Image
 
-from models import bedrock
+from cloud import bedrock
 from models.errors import InputError
 from tabs import _common
 

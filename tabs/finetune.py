@@ -9,8 +9,9 @@ import gradio as gr
 
 from models import limits, loader
 from models.errors import InputError
-from models.tasks import finetune, finetune_code, training_plots
+from models.tasks import finetune, finetune_code
 from tabs import _common
+from tabs._views import figures, tables
 
 TITLE = "Fine-tuning lab"
 TRAINING_ID = "training"  # every training event shares it: one training at a time on this server
@@ -89,20 +90,6 @@ def lm_note(result: dict) -> str:
             f"{html.escape(result['after'])}")
 
 
-def pair_table(batch: dict) -> str:
-    """One small table per pair: its tokens with input id, token type id and attention mask under each."""
-    rows = ("input_ids", "token_type_ids", "attention_mask")
-    parts = []
-    for i, tokens in enumerate(batch["tokens"]):
-        header = "".join(f"<th>{html.escape(t)}</th>" for t in tokens)
-        body = "".join(f"<tr><td><b>{name}</b></td>" + "".join(f"<td>{v}</td>" for v in batch[name][i]) + "</tr>"
-                       for name in rows if name in batch)
-        parts.append(f"<p>pair {i + 1}, label {batch['labels'][i]}</p><div style='overflow-x:auto'>"
-                     f"<table><tr><th></th>{header}</tr>{body}</table></div>")
-    shapes = ", ".join(f"{name} {tuple(shape)}" for name, shape in batch["shapes"].items())
-    return f"<p><b>Batch tensors:</b> {html.escape(shapes)}</p>" + "".join(parts)
-
-
 def build() -> None:
     _common.explain("Fine-tuning starts from a pretrained model and keeps training it on your own examples. "
                     "A classifier gets a new, randomly initialised head on top of the encoder; a language "
@@ -136,7 +123,7 @@ def _train_and_cancel(label: str) -> tuple[gr.Button, gr.Button]:
 def _live_plot(result: gr.JSON) -> gr.Plot:
     """A loss plot redrawn from the streamed results (the endpoint's only output stays the dict)."""
     plot = gr.Plot(label="Loss per step")
-    result.change(training_plots.progress_figure, result, plot, api_visibility="private",
+    result.change(figures.training_progress, result, plot, api_visibility="private",
                   trigger_mode="always_last", concurrency_id="training_plots", concurrency_limit=4)
     return plot
 
@@ -202,7 +189,7 @@ def _pairs_section() -> None:
     inputs = [sentence1, sentence2, count, picker]
     event = gr.on([button.click, sentence2.submit], _common.guarded(finetune.pair_batch), inputs, tensors,
                   api_name="pair_view", concurrency_id=_common.concurrency_id("finetune"))
-    event.success(pair_table, tensors, table, api_visibility="private")
+    event.success(_common.guarded(tables.pair_batch), tensors, table, api_visibility="private")
     _common.show_code(event, "pair_view", inputs, finetune_code.pairs)
 
 

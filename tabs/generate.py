@@ -8,6 +8,7 @@ import gradio as gr
 from models import limits
 from models.tasks import generate
 from tabs import _common
+from tabs._views import charts, highlight
 
 TITLE = "Text generation"
 EXAMPLES = [
@@ -59,10 +60,7 @@ def think(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_retu
     settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
                          num_beams, repetition_penalty, no_repeat_ngram_size)
     for view in generate.thinking(prompt, settings, choice, _common.progress_callback(progress)):
-        if not view["steps"]:  # still generating: the text so far, not coloured yet
-            yield [(prompt, None), (view["text"][len(prompt):], None)], []
-            continue
-        yield [(prompt, None)] + [(s["token"], s["band"]) for s in view["steps"]], view["steps"]
+        yield highlight.generated(prompt, view), view["steps"]
 
 
 def compare(prompt, max_new_tokens, temperature, top_k, top_p, seed, num_beams=generate.COMPARE_BEAMS,
@@ -84,25 +82,8 @@ def pick_strategy(strategy: str, num_beams: int) -> tuple:
             gr.update(visible=strategy == "sampling"), STRATEGY_NOTES[strategy])
 
 
-def show_step(steps: list[dict] | None, step: int) -> tuple[object, str]:
-    """The top alternatives at one step, as a bar chart, and a sentence saying what was chosen."""
-    import pandas as pd
-
-    if not steps:
-        return None, "Run **Show probabilities** first."
-    chosen = steps[min(max(int(step), 1), len(steps)) - 1]
-    rows = [{"token": f"{rank}. {alt['token']!r}", "probability": alt["probability"],
-             "kind": "chosen" if alt["token_id"] == chosen["token_id"] else "alternative"}
-            for rank, alt in enumerate(chosen["alternatives"], 1)]
-    caption = (f"Step {chosen['step']} of {len(steps)}: the model chose {chosen['token']!r} with probability "
-               f"{chosen['probability']:.4f} ({chosen['band']}).")
-    if all(row["kind"] == "alternative" for row in rows):
-        caption += f" It was not among the top {len(rows)}: sampling or a penalty picked it."
-    return pd.DataFrame(rows), caption
-
-
 def after_thinking(steps: list[dict]) -> tuple:
-    plot, caption = show_step(steps, 1)
+    plot, caption = charts.alternatives(steps, 1)
     # A slider needs minimum < maximum, even for a one-step generation.
     return gr.update(maximum=max(len(steps), 2), value=1), plot, caption
 
@@ -161,9 +142,9 @@ def _thinking_panel(inputs: list):
     event = button.click(_common.guarded(think), inputs, [tokens, steps], api_name="generate_probabilities",
                          concurrency_id=_common.concurrency_id("generate"))
     event.success(after_thinking, steps, [step, plot, caption], api_visibility="private")
-    step.release(show_step, [steps, step], [plot, caption], api_visibility="private")
+    step.release(charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
     tokens.select(step_from_click, None, step, api_visibility="private").then(
-        show_step, [steps, step], [plot, caption], api_visibility="private")
+        charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
     return event
 
 

@@ -5,6 +5,7 @@ import gradio as gr
 from models import limits
 from models.tasks import ner
 from tabs import _common
+from tabs._views import highlight
 
 TITLE = "Named entities"
 EXAMPLES = [
@@ -16,7 +17,7 @@ TABLE_HEADERS = ["entity", "label", "score", "start", "end"]
 
 def extract(text: str, choice: str, progress=gr.Progress()) -> tuple[dict, list[dict]]:
     entities = ner.extract(text, choice, _common.progress_callback(progress))
-    return ner.highlight(text, entities), entities
+    return highlight.entities(text, entities), entities
 
 
 def as_table(entities: list[dict]) -> list[list]:

@@ -5,6 +5,7 @@ import gradio as gr
 from models import limits
 from models.tasks import positional
 from tabs import _common, _learning
+from tabs._views import figures
 
 TITLE = "Positional encoding"
 FORMULA = r"""Attention alone does not know word order, so a vector that depends only on the position is added to
@@ -16,8 +17,16 @@ nearby positions similar ones. BERT and GPT-2 instead *learn* a table with one v
 compare its similarity matrix with the formula's."""
 
 
-def learned(seq_len: int, choice: str, progress=gr.Progress()):
-    return positional.learned_figure(seq_len, choice, _common.progress_callback(progress))
+def draw(seq_len: int, d_model: int) -> object:
+    """Heatmap, a few dimensions as waves, and the position-by-position cosine similarity."""
+    table = positional.encoding(seq_len, d_model)  # (seq_len, d_model)
+    d_model = table.shape[1]
+    return figures.encoding(table, f"Sinusoidal encoding, d_model={d_model}", positional.wave_dims(d_model))
+
+
+def learned(seq_len: int, choice: str, progress=gr.Progress()) -> object:
+    table, name, model = positional.learned(seq_len, choice, _common.progress_callback(progress))
+    return figures.scaled_encoding(table, f"Learned {name} of {model}", positional.wave_dims(table.shape[1]))
 
 
 def build() -> None:
@@ -28,7 +37,7 @@ def build() -> None:
         button = gr.Button("Draw", variant="primary")
     gr.Examples([[50, 128], [200, 512], [20, 16]], [seq_len, d_model])
     sinusoidal = gr.Plot(label="Sinusoidal encoding")
-    event = gr.on([button.click], _common.guarded(positional.sinusoidal_figure), [seq_len, d_model], sinusoidal,
+    event = gr.on([button.click], _common.guarded(draw), [seq_len, d_model], sinusoidal,
                   api_name="positional_encoding", concurrency_id="positional")
     _common.show_code(event, "positional_encoding", [seq_len, d_model], positional.code)
 

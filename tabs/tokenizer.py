@@ -4,8 +4,9 @@ import gradio as gr
 
 from models import limits
 from models.registry import TOKENIZERS
-from models.tasks import plots, tokens
+from models.tasks import tokens
 from tabs import _common, _learning
+from tabs._views import figures, highlight
 
 TITLE = "Tokenizer"
 NAMES = list(TOKENIZERS)
@@ -13,7 +14,7 @@ EXAMPLES = ["I read a good novel.", "Tokenization isn't magic: it's unbelievably
             "GPT-2 and BERT split   spaces, numbers like 1234567 and émigrés differently."]
 BATCH_EXAMPLE = ("I read a good novel.\nAttention is a novel idea.\n"
                  "Transformers turn tokens into vectors, layer by layer.")
-COLOURS = {tokens.SPECIAL: "#ef4444", tokens.TOKEN_LABELS[0]: "#93c5fd", tokens.TOKEN_LABELS[1]: "#fcd34d"}
+COLOURS = {highlight.SPECIAL: "#ef4444", highlight.TOKEN_LABELS[0]: "#93c5fd", highlight.TOKEN_LABELS[1]: "#fcd34d"}
 TABLE_HEADERS = ["#", "token", "id", "special", "start", "end", "word", "type id", "mask"]
 
 
@@ -39,7 +40,7 @@ def table(result: dict) -> list[list]:
 
 
 def show(text: str, name: str, result: dict) -> tuple:
-    return (tokens.highlight(text, result), table(result), result["decoded"], tokens.source_note(name))
+    return (highlight.tokens(text, result), table(result), result["decoded"], tokens.source_note(name))
 
 
 def show_compared(text: str, compared: dict) -> list:
@@ -49,7 +50,7 @@ def show_compared(text: str, compared: dict) -> list:
         if "error" in item:
             shown += [f"**{name}**: unavailable ({item['error']})", None]
             continue
-        shown += [f"{tokens.source_note(name)}\n\n**{item['count']} tokens**", tokens.highlight(text, item)]
+        shown += [f"{tokens.source_note(name)}\n\n**{item['count']} tokens**", highlight.tokens(text, item)]
     return shown
 
 
@@ -94,11 +95,6 @@ def _side_by_side(text: gr.Textbox, button: gr.Button) -> None:
     _common.show_code(event, "compare_tokenizers", [text], tokens.compare_code)
 
 
-def mask_plot(result: dict):
-    return plots.mask_grid(result["tokens"], result["attention_mask"],
-                           f"Padded with {result['pad_token']!r} on the {result['padding_side']}")
-
-
 def _batch() -> None:
     gr.Markdown("### A batch: sentences padded and truncated together")
     with gr.Row():
@@ -115,7 +111,7 @@ def _batch() -> None:
     inputs = [text, name, max_length, padding]
     event = button.click(_common.guarded(tokenize_batch), inputs, raw, api_name="tokenize_batch",
                          concurrency_id=queue_group())
-    event.success(_common.guarded(mask_plot), raw, grid, api_visibility="private")
+    event.success(_common.guarded(figures.padded_batch), raw, grid, api_visibility="private")
     _common.show_code(event, "tokenize_batch", inputs, tokens.batch_code)
 
 

@@ -1,17 +1,17 @@
-"""Attention: bertviz head and model views that render offline, heatmaps per head, and the word in context."""
+"""Attention: every head's maps over a text (what the bertviz views and heatmaps draw), and the word in context."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from models import validate
 from models.errors import InputError
 from models.loader import ProgressCallback
-from models.tasks import bertviz_offline, internals, plots
+from models.tasks import internals
 from models.tasks.internals import Forward
 
-DECIMALS = 3  # attention sent to the browser: 3 decimals keep a 64-token view small
 TOP_ATTENDED = 8  # the word in context: how many attended tokens the plot shows
 WORD_CHARS = 100
 
@@ -33,48 +33,40 @@ def head_matrix(run: Forward, layer: int, head: int, average_heads: bool, keep: 
     return matrix[keep][:, keep]
 
 
-def _title(run: Forward, layer: int, head: int, average_heads: bool, hidden: bool) -> str:
-    which = f"mean over the {run.heads} heads" if average_heads else f"head {head}"
-    notes = [" (causal: no token sees a later one)" if run.causal else "",
-             "\nspecial tokens hidden: rows no longer sum to 1" if hidden else ""]
-    return f"Layer {layer}, {which}{''.join(notes)}"
+@dataclass(frozen=True)
+class Maps:
+    """What the attention views draw: the shown tokens, every head's attention over them, and the one
+    head (or the layer's mean) picked for the heatmap."""
 
-
-def _frame_height(tokens: int, layers: int, heads: int) -> int:
-    # The heights bertviz's own scripts compute (head_view.js, model_view.js), plus headings and menus.
-    head_view = 22.5 * tokens + 30 + 80
-    model_view = max(layers * (tokens * 7 * 12 / heads + 10) + 38, 18 * tokens + 55) + 80
-    return int(head_view + model_view + 40)
-
-
-def bertviz_views(run: Forward, keep: list[int], layer: int, head: int) -> str:
-    """bertviz's head view (opened at this layer and head) and model view, as an iframe that renders offline."""
-    import numpy as np
-    import torch
-    from bertviz import head_view, model_view
-
-    maps = np.round(run.attentions[:, :, keep][:, :, :, keep], DECIMALS)  # (layers, heads, shown, shown)
-    attention = [torch.from_numpy(layer_maps)[None] for layer_maps in maps]  # layers x (1, heads, S, S)
-    tokens = [run.tokens[i] for i in keep]
-    head_html = head_view(attention, tokens, layer=layer, heads=[head], html_action="return").data
-    model_html = model_view(attention, tokens, display_mode="light", html_action="return").data
-    document = bertviz_offline.page([
-        ("Head view: lines from each token to the tokens it attends to (pick layer and heads)", head_html),
-        ("Model view: every head of every layer (click one to enlarge)", model_html),
-    ], attention=maps.tolist())
-    return bertviz_offline.iframe(document, _frame_height(len(tokens), run.layers, run.heads))
+    tokens: list[str]  # the shown tokens (special ones dropped when hidden)
+    positions: list[int]  # where they sit in the whole tokenized text
+    attentions: Any  # numpy (layers, heads, shown, shown): row i = how token i spreads its attention
+    matrix: Any  # numpy (shown, shown): the picked head, or the mean over the layer's heads
+    layer: int
+    head: int
+    average_heads: bool
+    causal: bool  # GPT-2: no token sees a later one
+    special_hidden: bool  # special tokens were dropped, so the rows no longer sum to 1
 
 
 def attention(text: str, layer: int, head: int, average_heads: bool = False, hide_special: bool = False,
-              choice: str | None = None, on_progress: ProgressCallback | None = None) -> tuple[str, Any]:
-    """bertviz views (HTML for gr.HTML) and a heatmap figure of one head's (or the mean) attention."""
+              choice: str | None = None, on_progress: ProgressCallback | None = None) -> Maps:
+    """Every layer's and head's attention over the text's tokens (special ones dropped if asked), and the
+    heatmap's matrix: one head's, or the mean over the layer's heads."""
     run = internals.forward(text, choice, on_progress)
     layer, head = internals.layer_and_head(run, layer, head)
     keep = shown_positions(run, bool(hide_special))
-    tokens = [run.tokens[i] for i in keep]
-    matrix = head_matrix(run, layer, head, bool(average_heads), keep)
-    title = _title(run, layer, head, bool(average_heads), len(keep) < len(run.tokens))
-    return bertviz_views(run, keep, layer, head), plots.token_heatmap(matrix, tokens, tokens, title)
+    return Maps(
+        tokens=[run.tokens[i] for i in keep],
+        positions=keep,
+        attentions=run.attentions[:, :, keep][:, :, :, keep],
+        matrix=head_matrix(run, layer, head, bool(average_heads), keep),
+        layer=layer,
+        head=head,
+        average_heads=bool(average_heads),
+        causal=run.causal,
+        special_hidden=len(keep) < len(run.tokens),
+    )
 
 
 def attention_code(text: str, layer: int, head: int, average_heads: bool = False, hide_special: bool = False,
@@ -149,11 +141,6 @@ def compare_word(sentence_a: str, sentence_b: str, word: str, choice: str | None
         "sentences": {label: _side(runs[label], text, sides[label])
                       for label, text in (("a", sentence_a), ("b", sentence_b))},
     }
-
-
-def compare_word_figure(result: dict) -> Any:
-    """The plot of a compare_word result: similarity by layer over both sentences' attention."""
-    return plots.word_in_context(result)
 
 
 def compare_word_code(sentence_a: str, sentence_b: str, word: str, choice: str | None = None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, loader, validate
+from models import limits, loader, remote, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 
@@ -253,9 +253,14 @@ def stream(prompt: str, settings: GenerationSettings, choice: str | None = None,
            on_progress: ProgressCallback | None = None) -> Iterator[list[str]]:
     """Yields the full texts of all sequences (prompt included) as they grow; the last yield is final.
 
-    Beam search cannot stream: until it ends, the partial texts are the prompt alone.
+    Beam search cannot stream: until it ends, the partial texts are the prompt alone; nor can a remote
+    model, whose one yield is the final texts.
     Closing the iterator (Stop, or a client that went away) stops generation at the next step.
     """
+    endpoint = _remote(choice, on_progress)
+    if endpoint is not None:
+        yield endpoint.remote.generate(_remote_request(prompt, settings))
+        return
     for generation, new_ids in _runs(prompt, settings, choice, on_progress):
         yield _texts(generation.tokenizer, prompt, generation.result() if new_ids is None else new_ids)
 
@@ -281,6 +286,9 @@ def thinking(prompt: str, settings: GenerationSettings, choice: str | None = Non
     tokens at that step as {token, token_id, probability}}. Probabilities are the model's own (softmax
     of its logits, before temperature, top-k, top-p or penalties), so a sampled token may be unlikely.
     """
+    if _remote(choice, on_progress) is not None:
+        raise InputError("Token probabilities need the model's own scores, and a SageMaker endpoint returns "
+                         "only text: pick a local model for this view (the Generate tab uses the endpoint).")
     for generation, new_ids in _runs(prompt, settings, choice, on_progress):
         if new_ids is not None:
             yield {"text": _texts(generation.tokenizer, prompt, new_ids[:1])[0], "steps": []}
@@ -345,7 +353,14 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
 # ---- show code --------------------------------------------------------------------------------
 
 def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -> str:
-    """Plain transformers code that prints what /generate returns (the first text, and all texts) as JSON."""
+    """Plain transformers code that prints what /generate returns (the first text, and all texts) as JSON.
+
+    For a remote model: code that sends the same request to it and prints its answer.
+    """
+    endpoint = _remote(choice)
+    if endpoint is not None:
+        return remote.request_code(endpoint.resolved.choice,
+                                   endpoint.remote.generate_body(_remote_request(prompt, settings)))
     resolved = loader.resolve("generate", choice)
     location = resolved.location_for_code
     kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
@@ -366,3 +381,24 @@ def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -
         "texts = [prompt + tokenizer.decode(ids, skip_special_tokens=True) for ids in new_tokens]\n"
         "print(json.dumps([texts[0], texts]))  # what /generate returns: the first text, and all of them\n"
     )
+
+
+# ---- remote models: a SageMaker endpoint generates in one call ---------------------------------
+
+def _remote(choice: str | None, on_progress: ProgressCallback | None = None) -> loader.Loaded | None:
+    """The loaded remote model when `choice` is one (e.g. sagemaker:NAME); None, loading nothing, otherwise."""
+    if loader.resolve("generate", choice).source != "sagemaker":
+        return None
+    return loader.get("generate", choice, on_progress)
+
+
+def _remote_request(prompt: str, settings: GenerationSettings) -> remote.GenerationRequest:
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
+    return remote.GenerationRequest(prompt, settings.generate_kwargs(), settings.seed, _gpt2_tokens)
+
+
+def _gpt2_tokens(text: str) -> int:
+    """A text's length in GPT-2 tokens (the vocabulary of JumpStart's text-generation models), for payloads
+    whose length limit counts the prompt."""
+    tokenizer, _ = loader.tokenizer("gpt2")
+    return len(tokenizer(text)["input_ids"])

@@ -22,14 +22,6 @@ def extract(text: str, choice: str | None = None, on_progress: ProgressCallback 
     ]
 
 
-def highlight(text: str, entities: list[dict]) -> dict:
-    """The value gr.HighlightedText takes: the original text with entity spans."""
-    return {
-        "text": text,
-        "entities": [{"entity": e["entity_group"], "start": e["start"], "end": e["end"]} for e in entities],
-    }
-
-
 def code(text: str, choice: str | None = None) -> str:
     resolved = loader.resolve("ner", choice)
     return (

@@ -7,7 +7,7 @@ from typing import Any
 from models import limits, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
-from models.tasks import internals, plots
+from models.tasks import internals
 
 BASE = 10_000.0  # the wavelengths form a geometric progression from 2*pi to 10000 * 2*pi
 
@@ -39,11 +39,9 @@ def wave_dims(d_model: int) -> list[int]:
     return sorted({2 * (d_model // 32), 2 * (d_model // 16), 2 * (d_model // 8) + 1, 2 * (d_model // 4)})
 
 
-def sinusoidal_figure(seq_len: int, d_model: int) -> Any:
-    """Heatmap, a few dimensions as waves, and the position-by-position cosine similarity."""
-    seq_len, d_model = sizes(seq_len, d_model)
-    return plots.encoding_figure(sinusoidal(seq_len, d_model), f"Sinusoidal encoding, d_model={d_model}",
-                                 wave_dims(d_model))
+def encoding(seq_len: object, d_model: object) -> Any:
+    """The sinusoidal encoding an endpoint asks for: sizes checked, then (seq_len, d_model)."""
+    return sinusoidal(*sizes(seq_len, d_model))
 
 
 def learned(seq_len: int, choice: str | None = None,
@@ -68,17 +66,6 @@ def _position_table(model: Any) -> tuple[str, Any] | None:
         if name.endswith(("position_embeddings", "wpe")) and hasattr(module, "weight"):
             return name, module.weight
     return None
-
-
-def learned_figure(seq_len: int, choice: str | None = None, on_progress: ProgressCallback | None = None) -> Any:
-    """The same three panels for the model's learned position embeddings, scaled for colour."""
-    import numpy as np
-
-    table, name, model = learned(seq_len, choice, on_progress)
-    # A few large outliers would wash the heatmap out: scale by the 99th percentile and clip the rest.
-    scale = max(float(np.percentile(np.abs(table), 99)), 1e-12)
-    title = f"Learned {name} of {model} (shown divided by {scale:.3g}, clipped to [-1, 1])"
-    return plots.encoding_figure(np.clip(table / scale, -1, 1), title, wave_dims(table.shape[1]), raw=table)
 
 
 def code(seq_len: int, d_model: int) -> str:

@@ -210,14 +210,6 @@ def answer(question: str, context: str, top_k: int = 1, choice: str | None = Non
     return answers
 
 
-def highlight(context: str, answers: list[dict]) -> dict:
-    """The value gr.HighlightedText takes: the context with the best answer marked (nothing for no answer)."""
-    best = answers[0] if answers else None
-    marked = [] if best is None or best["end"] <= best["start"] else [
-        {"entity": "answer", "start": best["start"], "end": best["end"]}]
-    return {"text": context, "entities": marked}
-
-
 _CODE = '''import numpy as np
 import torch
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer

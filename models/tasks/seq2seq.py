@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from models import remote
 from models.loader import Loaded, ProgressCallback, Resolved
 
 # The 4.x text2text pipelines' own defaults, used where the model's generation_config has none.
@@ -180,14 +181,5 @@ def remote_call(loaded: Loaded, inputs: Any, parameters: dict[str, Any]) -> list
 
 
 def remote_code(endpoint: str, inputs: Any, parameters: dict[str, Any]) -> str:
-    """boto3 code that sends the same request to the SageMaker endpoint and prints its JSON answer."""
-    body = {"inputs": inputs, "parameters": parameters}
-    return (
-        "import json\n\nimport boto3\n\n"
-        "# The Hugging Face inference container runs transformers' pipeline on {inputs, parameters}.\n"
-        "runtime = boto3.client(\"sagemaker-runtime\")\n"
-        f"body = json.dumps({body!r})\n"
-        f"response = runtime.invoke_endpoint(EndpointName={endpoint!r}, Body=body, "
-        "ContentType=\"application/json\", Accept=\"application/json\")\n"
-        "print(json.loads(response[\"Body\"].read()))\n"
-    )
+    """Code that sends the same request to the SageMaker endpoint and prints its JSON answer."""
+    return remote.request_code(remote.SAGEMAKER_PREFIX + endpoint, {"inputs": inputs, "parameters": parameters})

@@ -12,8 +12,6 @@ from models.registry import TOKENIZERS
 
 PADDING = ("longest", "max_length")
 COMPARED = ("tokens", "input_ids", "special_tokens_mask", "offsets")  # what the side-by-side view keeps
-SPECIAL = "special token"  # the label special tokens get in the highlighted view
-TOKEN_LABELS = ("token", "next token")  # alternate, so that neighbouring tokens get different colours
 
 
 def _tokenizer_name(name: object) -> str:
@@ -52,32 +50,6 @@ def source_note(name: str) -> str:
         return f"**{name}** ({spec.algorithm}): `{spec.hub_id}` from the Hugging Face Hub."
     warn = "⚠️ " if "NOT" in spec.offline_vocab else ""
     return f"{warn}**{name}** ({spec.algorithm}), offline: {spec.offline_vocab}."
-
-
-def highlight(text: str, result: dict) -> list[tuple[str, str | None]]:
-    """(piece, label) pairs for gr.HighlightedText: every token over its own characters of the text (labels
-    alternate so neighbours differ), the characters no token covers as plain text, and special tokens
-    inserted where they sit, labelled as such.
-
-    Tokens sharing characters (GPT-2 splits an emoji's bytes over several tokens) become one piece.
-    """
-    pieces: list[list] = []
-    cursor = 0
-    for token, special, (start, end) in zip(result["tokens"], result["special_tokens_mask"], result["offsets"]):
-        if special or start == end:  # no characters of its own: show the token itself
-            pieces.append([token, SPECIAL if special else TOKEN_LABELS[len(pieces) % 2]])
-            continue
-        if start < cursor and pieces and pieces[-1][1] != SPECIAL:  # overlaps the previous token
-            pieces[-1][0] += text[cursor:end]
-            cursor = max(cursor, end)
-            continue
-        if start > cursor:
-            pieces.append([text[cursor:start], None])
-        pieces.append([text[max(start, cursor):end], TOKEN_LABELS[len(pieces) % 2]])
-        cursor = max(cursor, end)
-    if cursor < len(text):
-        pieces.append([text[cursor:], None])
-    return [(piece, label) for piece, label in pieces]
 
 
 def compare(text: str) -> dict[str, dict]:

@@ -1,1 +1,1 @@
-"""Helpers shared by the tests."""
+"""Helpers the tests share (fixtures and clients), one package."""

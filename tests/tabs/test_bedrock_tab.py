@@ -13,11 +13,11 @@ import pytest
 from botocore.response import StreamingBody
 from PIL import Image
 
-from models import bedrock as backend
+from cloud import bedrock as backend
 from tabs import _common
 from tabs import bedrock as tab
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["support.aws"]
 
 MODEL = "amazon.nova-lite-v1:0"
 

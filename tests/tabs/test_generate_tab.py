@@ -10,6 +10,7 @@ from waiting import slow_down, wait_until
 from models import loader
 from models.tasks import generate as gen
 from tabs import generate as tab
+from tabs._views import charts
 
 PROMPT = "Once upon a time"
 # prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (API.md)
@@ -60,7 +61,7 @@ def test_probability_view_colours_the_generated_tokens(client):
     for token, step in zip(tokens[1:], steps):
         assert token["class_or_confidence"] == step["band"] in bands
         assert 0 < step["probability"] <= step["alternatives"][0]["probability"] <= 1
-    plot, caption = tab.show_step(steps, 3)
+    plot, caption = charts.alternatives(steps, 3)
     assert list(plot["kind"]).count("chosen") == 1 and caption.startswith("Step 3 of 10")
 
 

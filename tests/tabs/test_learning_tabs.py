@@ -6,6 +6,7 @@ import re
 import gradio as gr
 import pytest
 from gradio_client.exceptions import AppError
+from raw_client import RawClient
 
 from models import loader
 from tabs import attention as attention_tab
@@ -92,6 +93,25 @@ def test_mistakes_are_clear_errors_and_the_server_keeps_serving(client, args, ap
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name=api_name)
     assert client.predict("ok", "gpt2", api_name="/tokenize")["input_ids"] == [482]
+
+
+@pytest.mark.parametrize("view, args, where", [
+    ("word_in_context", [{"word": "novel", "layers": "all"}], "the result: expected an object with word, layers"),
+    ("padded_batch", [{"tokens": [["a"]], "attention_mask": [[1, 1]], "pad_token": "[PAD]", "padding_side": "right"}],
+     "attention_mask: expected a 0 or 1 under every token"),
+    ("show", [NOVEL_A, "gpt2", {"tokens": ["I"], "special_tokens_mask": [0], "offsets": [[0, 99]]}],
+     "offsets[0][1]: expected a whole number from 0 to 20"),
+])
+def test_a_view_sent_what_no_endpoint_returns_says_so(app_url, view, args, where):
+    """The page's private view events take the endpoint's result back from the browser: any client can
+    send anything there, and gets a clear error rather than a traceback."""
+    raw = RawClient(app_url)
+    try:
+        outcome = raw.call(view, *args)
+    finally:
+        raw.close()
+    assert not outcome.ok
+    assert outcome.error.startswith(f"This view was sent data its endpoint never returns ({where}")
 
 
 def test_page_helpers_render_the_api_results(offline_pack):

@@ -33,12 +33,6 @@ def test_groups_agree_with_the_models_own_argmax(offline_pack):
         assert entity["start"] in tagged_starts
 
 
-def test_highlight_value_keeps_the_original_text(offline_pack):
-    entities = ner.extract(TEXT)
-    value = ner.highlight(TEXT, entities)
-    assert value["text"] == TEXT and len(value["entities"]) == len(entities)
-
-
 def test_empty_text_is_refused():
     with pytest.raises(InputError, match="empty"):
         ner.extract("  ")

@@ -47,14 +47,11 @@ def test_each_pair_lies_on_the_unit_circle_and_similarity_depends_only_on_distan
 ])
 def test_sizes_out_of_range_are_refused(seq_len, d_model, message):
     with pytest.raises(InputError, match=message):
-        positional.sinusoidal_figure(seq_len, d_model)
+        positional.encoding(seq_len, d_model)
 
 
-def test_figure_has_heatmap_waves_and_similarity():
-    fig = positional.sinusoidal_figure(50, 64)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert {"value by position and dimension", "a few dimensions", "cosine similarity of positions"} <= set(titles)
-    assert fig.axes[0].get_images()[0].get_array().shape == (50, 64)
+def test_the_endpoints_encoding_is_the_formula_once_sizes_are_checked():
+    np.testing.assert_array_equal(positional.encoding(50, 64.0), positional.sinusoidal(50, 64))
 
 
 def test_learned_table_is_the_models_own(offline_pack):

@@ -164,19 +164,12 @@ def test_squad2_models_say_no_answer_when_the_null_score_wins(tiny_qa, use_model
     assert best[0] == {"answer": "", "score": pytest.approx(1.0, abs=1e-3), "start": 0, "end": 0}
     assert all(a["answer"] and a["score"] < 1e-3 for a in best[1:])  # spans: (almost) nothing left
     assert qa.answer(QUESTION, CONTEXT, no_answer=False)[0]["answer"]  # SQuAD 1 models always answer
-    assert qa.highlight(CONTEXT, best)["entities"] == []
 
 
 def test_which_checkpoints_may_answer_nothing(settings):
     assert qa.allows_no_answer("deepset/roberta-base-squad2")
     assert not qa.allows_no_answer("distilbert/distilbert-base-cased-distilled-squad")
     assert not qa.allows_no_answer(None)
-
-
-def test_the_answer_is_marked_in_the_context():
-    answers = [{"answer": "Paris", "score": 0.9, "start": 25, "end": 30}]
-    assert qa.highlight(CONTEXT, answers) == {"text": CONTEXT,
-                                              "entities": [{"entity": "answer", "start": 25, "end": 30}]}
 
 
 @pytest.mark.parametrize("question, context, top_k, message", [

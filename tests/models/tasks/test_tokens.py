@@ -52,18 +52,6 @@ def test_offsets_point_at_the_tokens_characters(offline_pack, name):
             assert text[start:end].lower() == token.removeprefix("##")
 
 
-@pytest.mark.parametrize("name", ["bert-base-uncased", "gpt2", "t5-small"])
-def test_highlight_covers_the_text_and_marks_special_tokens(offline_pack, name):
-    text = "Emoji 🤗 split  into bytes."
-    result = tokens.tokenize(text, name)
-    pieces = tokens.highlight(text, result)
-    assert "".join(piece for piece, label in pieces if label != tokens.SPECIAL) == text
-    specials = [piece for piece, label in pieces if label == tokens.SPECIAL]
-    assert specials == [t for t, s in zip(result["tokens"], result["special_tokens_mask"]) if s]
-    for (_, first), (_, second) in zip(pieces, pieces[1:]):  # touching tokens get different colours
-        assert not (first in tokens.TOKEN_LABELS and first == second)
-
-
 def test_compare_counts_every_tokenizer(offline_pack):
     compared = tokens.compare(NOVEL)
     assert list(compared) == ["bert-base-uncased", "gpt2", "t5-small"]

@@ -1,8 +1,10 @@
-"""What the AWS backends share: a local credentials check, client settings, retries with backoff."""
+"""What every AWS caller here shares (cloud/ and deploy/): a local credentials check, client settings, retries,
+error fields, SageMaker's naming rule."""
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +13,21 @@ from typing import TypeVar
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import create_credential_resolver
-from botocore.exceptions import BotoCoreError, ClientError, PartialCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
 
 T = TypeVar("T")
+
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")  # SageMaker's rule for endpoint and notebook names
 
 # Providers that may start a process or call a metadata endpoint: the check below must stay local.
 _NON_LOCAL_PROVIDERS = ("custom-process", "container-role", "iam-role")
@@ -99,7 +113,24 @@ def error_message(exc: ClientError, limit: int = 400) -> str:
 
 
 def http_status(exc: ClientError) -> int:
+    """The HTTP status of the failed call, or 0 when there is none."""
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def transport_problem(exc: BotoCoreError, who: str, after_timeout: str) -> str:
+    """What a failure on the way to the service means (credentials, region, time-out, network) for the user.
+
+    `who` names what was called ("SageMaker endpoint 'sst2'"); `after_timeout` says what to do after a time-out.
+    """
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return f"{who}: {credentials_problem() or NO_CREDENTIALS}"
+    if isinstance(exc, NoRegionError):
+        return f"{who}: {NO_REGION}"
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return f"{who} did not answer in time; {after_timeout}"
+    if isinstance(exc, EndpointConnectionError):
+        return f"{who} cannot be reached ({exc}); check the network and the region."
+    return f"{who} could not be called: {exc}"
 
 
 def with_backoff(call: Callable[[], T], is_retryable: Callable[[Exception], bool], attempts: int = 4,
@@ -113,3 +144,11 @@ def with_backoff(call: Callable[[], T], is_retryable: Callable[[Exception], bool
                 raise
             sleep(base_delay * 2**attempt)
     return call()
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` is not a valid SageMaker resource name, or None; each caller raises its own error with it."""
+    if isinstance(name, str) and NAME_PATTERN.fullmatch(name):
+        return None
+    return (f"{name!r} is not a valid SageMaker name: use 1-63 letters, digits and hyphens, "
+            "starting and ending with a letter or digit.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from models.errors import InputError
-from models.sagemaker_endpoints import EndpointPlan, check_instance_type, check_name
+from deploy import instances
+from deploy.endpoints import EndpointPlan
+from deploy.errors import UsageError
+from deploy.resources import check_name
 
 PUBLIC_HUB = "SageMakerPublicHub"
 DEFAULT_MODEL_ID = "huggingface-textgeneration-gpt2"  # GPT-2 from JumpStart's catalogue; runs on CPU
@@ -42,12 +44,12 @@ def _instance_type(model_id: str, document: dict, requested: str | None) -> str:
     chosen = requested or document.get("DefaultInferenceInstanceType") or ""
     supported = document.get("SupportedInferenceInstanceTypes") or []
     if supported and chosen not in supported:
-        raise InputError(f"JumpStart model {model_id} does not run on {chosen!r}; it supports "
+        raise UsageError(f"JumpStart model {model_id} does not run on {chosen!r}; it supports "
                          f"{', '.join(supported)}.")
     try:
-        return check_instance_type(chosen)
-    except InputError as exc:
-        raise InputError(f"JumpStart model {model_id} would run on {chosen!r}. {exc} Pass --instance-type "
+        return instances.endpoint_type(chosen).name
+    except UsageError as exc:
+        raise UsageError(f"JumpStart model {model_id} would run on {chosen!r}. {exc} Pass --instance-type "
                          "with a supported one, or pick a smaller model.") from None
 
 
@@ -65,7 +67,7 @@ def _variant_properties(document: dict, instance_type: str) -> dict:
 def _image_uri(model_id: str, document: dict, instance_type: str) -> str:
     image = _variant_properties(document, instance_type).get("ImageUri") or document.get("HostingEcrUri")
     if not image:
-        raise InputError(f"JumpStart's document for {model_id} names no container image for {instance_type}; "
+        raise UsageError(f"JumpStart's document for {model_id} names no container image for {instance_type}; "
                          "pass --image-uri.")
     return image
 
@@ -73,13 +75,13 @@ def _image_uri(model_id: str, document: dict, instance_type: str) -> str:
 def _model_data(model_id: str, document: dict, accept_eula: bool) -> dict:
     uri = document.get("HostingArtifactUri")
     if not uri:
-        raise InputError(f"JumpStart's document for {model_id} has no model artifact; it cannot be deployed here.")
+        raise UsageError(f"JumpStart's document for {model_id} has no model artifact; it cannot be deployed here.")
     prefix = document.get("HostingArtifactS3DataType") == "S3Prefix" or uri.endswith("/")
     source = {"S3Uri": uri, "S3DataType": "S3Prefix" if prefix else "S3Object",
               "CompressionType": document.get("HostingArtifactCompressionType") or ("None" if prefix else "Gzip")}
     if document.get("HostingEulaUri"):
         if not accept_eula:
-            raise InputError(f"JumpStart model {model_id} has a licence to accept ({document['HostingEulaUri']}): "
+            raise UsageError(f"JumpStart model {model_id} has a licence to accept ({document['HostingEulaUri']}): "
                              "read it, then pass --accept-eula.")
         source["ModelAccessConfig"] = {"AcceptEula": True}
     return {"S3DataSource": source}

@@ -1,4 +1,4 @@
-"""bertviz views that render with no internet: its JavaScript libraries inlined, in a sandboxed iframe.
+"""bertviz's head and model views of attention maps, rendering with no internet, in a sandboxed iframe.
 
 bertviz's `html_action="return"` output loads require.js, d3 and jQuery from cdnjs, and gr.HTML never
 runs <script>. So the view goes into `<iframe srcdoc=...>` (scripts run there) together with d3 v5
@@ -15,7 +15,9 @@ import json
 import re
 
 from models.offline.sources import package_dir
+from models.tasks.attention import Maps
 
+DECIMALS = 3  # attention sent to the browser: 3 decimals keep a 64-token view small
 SCRIPT_END = re.compile(r"</(script)", re.IGNORECASE)
 CDN_SCRIPT = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/[^"]*"></script>')
 REQUIRE_CONFIG = re.compile(r"require\.config\(\{.*?\}\);", re.DOTALL)
@@ -61,14 +63,14 @@ def page(sections: list[tuple[str, str]], attention: list | None = None) -> str:
     `attention`, the nested list every view was given, is then written once (compactly) and shared by the
     views instead of repeated in each: a 64-token view of 6 x 12 heads drops from about 8 MB to 2 MB.
     """
-    views = [offline_view(view) for _, view in sections]
+    shown = [offline_view(view) for _, view in sections]
     shared = ""
     if attention is not None:
         as_bertviz_writes_it = json.dumps(attention)  # json.dumps(params) inside bertviz: same separators
-        if all(as_bertviz_writes_it in view for view in views):
-            views = [view.replace(as_bertviz_writes_it, SHARED_NAME) for view in views]
+        if all(as_bertviz_writes_it in view for view in shown):
+            shown = [view.replace(as_bertviz_writes_it, SHARED_NAME) for view in shown]
             shared = f"<script>{SHARED_NAME} = {_script_safe(json.dumps(attention, separators=(',', ':')))};</script>\n"
-    parts = [f"<h3>{html.escape(title)}</h3>\n{view}" for (title, _), view in zip(sections, views)]
+    parts = [f"<h3>{html.escape(title)}</h3>\n{view}" for (title, _), view in zip(sections, shown)]
     return ("<!doctype html>\n<html><head><meta charset=\"utf-8\">"
             f"<style>{STYLE}</style>\n{libraries()}{shared}</head>\n<body>\n" + "\n".join(parts) + "\n</body></html>")
 
@@ -78,3 +80,28 @@ def iframe(document: str, height: int) -> str:
     return (f'<iframe title="bertviz attention views" sandbox="allow-scripts" '
             f'style="width:100%;height:{int(height)}px;border:0" '
             f'srcdoc="{html.escape(document, quote=True)}"></iframe>')
+
+
+def _frame_height(tokens: int, layers: int, heads: int) -> int:
+    # The heights bertviz's own scripts compute (head_view.js, model_view.js), plus headings and menus.
+    head_view = 22.5 * tokens + 30 + 80
+    model_view = max(layers * (tokens * 7 * 12 / heads + 10) + 38, 18 * tokens + 55) + 80
+    return int(head_view + model_view + 40)
+
+
+def views(maps: Maps) -> str:
+    """bertviz's head view (opened at the picked layer and head) and model view of /attention's maps, as
+    an iframe (HTML for gr.HTML) that renders offline."""
+    import numpy as np
+    import torch
+    from bertviz import head_view, model_view
+
+    rounded = np.round(maps.attentions, DECIMALS)  # (layers, heads, shown, shown)
+    attention = [torch.from_numpy(layer_maps)[None] for layer_maps in rounded]  # layers x (1, heads, S, S)
+    head_html = head_view(attention, maps.tokens, layer=maps.layer, heads=[maps.head], html_action="return").data
+    model_html = model_view(attention, maps.tokens, display_mode="light", html_action="return").data
+    document = page([
+        ("Head view: lines from each token to the tokens it attends to (pick layer and heads)", head_html),
+        ("Model view: every head of every layer (click one to enlarge)", model_html),
+    ], attention=rounded.tolist())
+    return iframe(document, _frame_height(len(maps.tokens), *rounded.shape[:2]))

@@ -1,13 +1,14 @@
-"""The launcher against moto's server on loopback: launch, reuse, stop, delete, what it sends, what it refuses."""
+"""The launcher's commands against moto's server on loopback: launch, reuse, stop, delete, endpoints, what it
+sends, what it refuses, and that every command it prints works."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
+import re
+import shlex
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
@@ -15,15 +16,21 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
+import config
 import sagemaker_launcher as launcher
+from deploy import cli, lifecycle, notebooks
+from deploy.context import Context
+from models.tasks import generate
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["support.aws"]
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/playground-notebook"
 MOTO_IDENTITY = "arn:aws:sts::123456789012:user/moto"  # what moto's sts get_caller_identity answers
 SOURCE = "https://github.com/example/transformers-playground.git"
 PRESIGNED = "https://demo.notebook.us-east-1.sagemaker.aws?authToken=abc"
 LAUNCH = ["launch", "--name", "demo", "--role-arn", ROLE_ARN, "--source-url", SOURCE]
+SMALL_HUB_DOCUMENT = {"HostingEcrUri": "1.dkr.ecr.us-east-1.amazonaws.com/hf:1",
+                      "HostingArtifactUri": "s3://b/gpt2.tar.gz", "DefaultInferenceInstanceType": "ml.m5.xlarge"}
 
 
 class Recorder:
@@ -46,6 +53,12 @@ class Recorder:
         if self.presign_error:
             return AWSResponse(PRESIGNED, 400, {}, None), {"Error": {"Code": self.presign_error, "Message": "no"}}
         return AWSResponse(PRESIGNED, 200, {}, None), {"AuthorizedUrl": PRESIGNED}
+
+    def answer_hub(self, document: dict, version: str) -> None:
+        """Answer DescribeHubContent (moto has none) with this JumpStart model document."""
+        answer = {"HubContentDocument": json.dumps(document), "HubContentVersion": version}
+        self.session.events.register("before-call.sagemaker.DescribeHubContent",
+                                     lambda **_: (AWSResponse("", 200, {}, None), answer))
 
     def calls(self, operation: str) -> list[dict]:
         return [params for name, params in self.requests if name == operation]
@@ -87,7 +100,7 @@ def test_launch_request_is_safe_by_default(moto):
     assert request["RootAccess"] == "Disabled"
     assert request["InstanceType"] == "ml.t3.medium"
     assert request["LifecycleConfigName"] == "demo-playground"
-    assert request["PlatformIdentifier"] == launcher.PLATFORM
+    assert request["PlatformIdentifier"] == notebooks.PLATFORM
     tags = {tag["Key"]: tag["Value"] for tag in request["Tags"]}
     assert tags == {"app": "transformers-playground", "owner": MOTO_IDENTITY, "idle-stop-minutes": "60"}
     # What moto keeps agrees with what was sent.
@@ -96,22 +109,29 @@ def test_launch_request_is_safe_by_default(moto):
     assert described["RoleArn"] == ROLE_ARN
 
 
-def test_lifecycle_script_fits_and_does_what_it_says(moto, tmp_path):
+def test_lifecycle_script_fits_and_carries_the_launch_settings(moto, tmp_path):
+    """What the script does on the instance is tested by running it (test_scripts.py); here: what is sent."""
     recorder = Recorder()
     assert recorder.run(*LAUNCH, "--no-wait", "--idle-minutes", "45") == 0
     (request,) = recorder.calls("CreateNotebookInstanceLifecycleConfig")
     (content,) = [item["Content"] for item in request["OnStart"]]
-    assert len(content) < 16_384
+    assert len(content) <= lifecycle.LIFECYCLE_LIMIT
     script = base64.b64decode(content).decode()
-    assert "'jupyter-server-proxy>=4.3'" in script
-    assert "app.py --host 127.0.0.1 --port 7860 --root-path /proxy/7860" in script
-    assert "--share" not in script
-    assert "nohup sudo -u ec2-user" in script and "timeout 150" in script  # long work detached, short work bounded
-    assert f"SOURCE={SOURCE}" in script and "IDLE_MINUTES=45" in script
-    assert "idle_stop.py" in script and "( sport = :7860 )" in script  # idle counts the app's connections
-    assert "wget" not in script and "curl" not in script  # the auto-stop is built in, nothing downloaded
+    assert script == lifecycle.on_start_script(SOURCE, "", 45, 2048)  # 2,048 MB: half of ml.t3.medium's 4 GiB
+    assert f"export PLAYGROUND_SOURCE={SOURCE} PLAYGROUND_REF='' IDLE_MINUTES=45 MEMORY_BUDGET_MB=2048" in script
     (tmp_path / "on-start.sh").write_text(script)
     assert subprocess.run(["bash", "-n", str(tmp_path / "on-start.sh")]).returncode == 0
+
+
+@pytest.mark.parametrize("argv, budget", [
+    (["--instance-type", "ml.m5.xlarge"], "MEMORY_BUDGET_MB=8192"),  # 16 GiB
+    (["--memory-budget-mb", "3000"], "MEMORY_BUDGET_MB=3000"),  # the operator's own figure wins
+])
+def test_the_memory_budget_follows_the_instance_type_unless_given(moto, argv, budget):
+    recorder = Recorder()
+    assert recorder.run(*LAUNCH, "--no-wait", *argv) == 0
+    (request,) = recorder.calls("CreateNotebookInstanceLifecycleConfig")
+    assert budget in base64.b64decode(request["OnStart"][0]["Content"]).decode()
 
 
 def test_stop_and_delete_are_safe_to_repeat(moto, capsys):
@@ -196,8 +216,8 @@ def test_url_prints_sign_in_link_and_proxy_url(capsys):
         stub.add_response("describe_notebook_instance", described, {"NotebookInstanceName": "demo"})
         stub.add_response("create_presigned_notebook_instance_url", {"AuthorizedUrl": PRESIGNED},
                           {"NotebookInstanceName": "demo", "SessionExpirationDurationInSeconds": 3600})
-        ctx = launcher.Context(client, "eu-west-1", lambda: "me", dry_run=False, wait=True)
-        assert launcher.cmd_url(SimpleNamespace(name="demo"), ctx) == 0
+        ctx = Context(client, "eu-west-1", lambda: "me", dry_run=False, wait=True)
+        assert notebooks.cmd_url(SimpleNamespace(name="demo"), ctx) == 0
         stub.assert_no_pending_responses()
     out = capsys.readouterr().out
     assert "App: https://demo.notebook.eu-west-1.sagemaker.aws/proxy/7860/" in out
@@ -226,6 +246,7 @@ def test_dry_run_prints_requests_and_changes_nothing(moto, capsys):
     (["--source-url", "https://user:token@github.com/x/y.git"], "contains credentials"),
     (["--source-url", "git@github.com:x/y.git"], "must be an https git URL"),
     (["--idle-minutes", "-5"], "--idle-minutes must be 0"),
+    (["--memory-budget-mb", "0"], "--memory-budget-mb must be 1 or more"),
 ])
 def test_launch_refuses_bad_input_before_sending_anything(moto, capsys, argv, message):
     recorder = Recorder()
@@ -263,8 +284,8 @@ def test_ssh_origin_becomes_an_https_url(monkeypatch):
     def fake_run(*args, **kwargs):
         return SimpleNamespace(stdout="git@github.com:example/transformers-playground.git\n")
 
-    monkeypatch.setattr(launcher.subprocess, "run", fake_run)
-    assert launcher.default_source() == "https://github.com/example/transformers-playground.git"
+    monkeypatch.setattr(lifecycle.subprocess, "run", fake_run)
+    assert lifecycle.default_source(notebooks.ROOT) == "https://github.com/example/transformers-playground.git"
 
 
 # ---- endpoint commands --------------------------------------------------------------------------
@@ -318,12 +339,7 @@ def test_jumpstart_deploy(moto, capsys):
         "InferenceEnableNetworkIsolation": True,
     }
     recorder = Recorder()
-
-    def hub_content(**_):  # moto has no DescribeHubContent: answer it here
-        answer = {"HubContentDocument": json.dumps(document), "HubContentVersion": "3.0.6"}
-        return AWSResponse("", 200, {}, None), answer
-
-    recorder.session.events.register("before-call.sagemaker.DescribeHubContent", hub_content)
+    recorder.answer_hub(document, "3.0.6")
     assert recorder.run("jumpstart-deploy", "--name", "gpt2", "--role-arn", ROLE_ARN,
                         "--instance-type", "ml.m5.xlarge") == 0
     assert "Use it: python app.py --model generate=sagemaker:gpt2" in capsys.readouterr().out
@@ -338,73 +354,15 @@ def test_jumpstart_deploy(moto, capsys):
     assert sagemaker().describe_endpoint(EndpointName="gpt2")["EndpointStatus"] == "InService"
 
 
-# ---- what runs on the instance ------------------------------------------------------------------
-
-def _embedded(marker: str) -> str:
-    script = launcher.on_start_script(SOURCE, "", 60)
-    return script.split(f"<<'{marker}'\n", 1)[1].split(f"\n{marker}\n", 1)[0]
-
-
-def test_idle_stop_counts_app_traffic(tmp_path):
-    namespace = {"__name__": "idle_stop"}
-    exec(compile(_embedded("PY"), "idle_stop.py", "exec"), namespace)
-    now = 1_000_000.0
-    old = "1970-01-12T00:00:00.000000Z"  # long before `now`
-    connections = {"stdout": ""}
-    namespace["jupyter"] = lambda path: {"last_activity": old} if path == "/api/status" else []
-    namespace["subprocess"] = SimpleNamespace(run=lambda *a, **k: SimpleNamespace(stdout=connections["stdout"]))
-    state = tmp_path / "last-activity"
-
-    state.write_text(str(now - 3000))  # started 50 minutes ago, nothing since
-    assert namespace["is_idle"](str(state), 60 * 60, now) is False
-    assert namespace["is_idle"](str(state), 30 * 60, now) is True
-    connections["stdout"] = "ESTAB 0 0 127.0.0.1:7860 127.0.0.1:51234"  # a request to the app in flight
-    assert namespace["is_idle"](str(state), 30 * 60, now) is False
-    assert float(state.read_text()) == now
-
-
-def test_start_script_installs_once_and_starts_the_app_behind_the_proxy(tmp_path):
-    home, app, log = tmp_path / "home", tmp_path / "app", tmp_path / "calls.log"
-    (home / "anaconda3" / "bin").mkdir(parents=True)
-    app.mkdir()
-    (app / "app.py").write_text("")
-    (app / "requirements.txt").write_text("torch==2.13.0\ngradio==6.31.0\n")
-    tool = tmp_path / "tool"  # every fake tool logs how it was called
-    tool.write_text(f'#!/bin/bash\necho "$(basename "$0") $*" >> {log}\n')
-    tool.chmod(0o755)
-    conda = home / "anaconda3" / "bin" / "conda"  # makes an environment of fake python and pip
-    conda.write_text(f'#!/bin/bash\n{tool} "$@"\nmkdir -p "$5/bin"\n'
-                     f'cp {tool} "$5/bin/python"\ncp {tool} "$5/bin/pip"\n')
-    conda.chmod(0o755)
-    script = tmp_path / "start-app.sh"
-    script.write_text(_embedded("SH"))
-    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "SOURCE": SOURCE, "REF": "", "APP_DIR": str(app),
-           "STATE": str(tmp_path / "state"), "AWS_BIN": "aws"}
-    for _ in range(2):
-        subprocess.run(["bash", str(script)], env=env, check=True, capture_output=True, timeout=30)
-    calls = log.read_text().splitlines()
-    assert calls[0].startswith("tool create --yes --quiet --prefix")
-    pip_calls = [call for call in calls if call.startswith("pip")]
-    if not any(Path(d, "nvidia-smi").exists() for d in env["PATH"].split(os.pathsep)):
-        assert "--index-url https://download.pytorch.org/whl/cpu torch==2.13.0" in pip_calls[0]
-    assert pip_calls[-1] == "pip install --quiet -r requirements.txt"
-    assert len(pip_calls) <= 2  # installed on the first start only
-    starts = [call for call in calls if call.startswith("python")]
-    assert starts == ["python app.py --host 127.0.0.1 --port 7860 --root-path /proxy/7860"] * 2
-
-
 def test_runs_standalone_with_only_boto3():
     code = ("import sys, sagemaker_launcher; heavy = {'gradio', 'torch', 'transformers'} & set(sys.modules); "
             "assert not heavy, heavy")
-    subprocess.run([sys.executable, "-c", code], cwd=launcher.ROOT, check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", code], cwd=notebooks.ROOT, check=True, timeout=60)
 
 
 def test_the_shipped_iam_policies_allow_every_call_the_launcher_makes(moto):
     recorder = Recorder()
-    hub = {"HostingEcrUri": "1.dkr.ecr.us-east-1.amazonaws.com/tgi:1", "HostingArtifactUri": "s3://b/gpt2.tar.gz",
-           "DefaultInferenceInstanceType": "ml.m5.xlarge"}
-    recorder.session.events.register("before-call.sagemaker.DescribeHubContent", lambda **_: (
-        AWSResponse("", 200, {}, None), {"HubContentDocument": json.dumps(hub), "HubContentVersion": "1.0.0"}))
+    recorder.answer_hub(SMALL_HUB_DOCUMENT, "1.0.0")
     commands = [LAUNCH, ["status", "--name", "demo"], ["stop", "--name", "demo"], LAUNCH, ["url", "--name", "demo"],
                 ["delete", "--name", "demo"],
                 ["endpoint-deploy", "--name", "e", "--task", "ner", "--role-arn", ROLE_ARN],
@@ -414,9 +372,51 @@ def test_the_shipped_iam_policies_allow_every_call_the_launcher_makes(moto):
         assert recorder.run(*argv) == 0, argv
     allowed = set()
     for name in ("launcher-notebooks.json", "launcher-endpoints.json"):
-        for statement in json.loads((launcher.ROOT / "assets" / "iam" / name).read_text())["Statement"]:
+        for statement in json.loads((notebooks.ROOT / "assets" / "iam" / name).read_text())["Statement"]:
             actions = statement["Action"]
             allowed.update([actions] if isinstance(actions, str) else actions)
     called = {f"sagemaker:{operation}" for operation, _ in recorder.requests}
     assert called - allowed == set()
     assert {"sagemaker:CreateNotebookInstance", "sagemaker:DescribeHubContent"} <= called
+
+
+# ---- what the launcher prints ---------------------------------------------------------------------
+
+PRINTED_COMMAND = re.compile(r"python ((?:app|sagemaker_launcher)\.py(?: [^\s`]+)*)")
+
+
+def test_every_command_the_launcher_prints_works(moto, capsys, monkeypatch, sagemaker_backend, offline_pack,
+                                                 endpoint_answers, invocations):
+    """Launcher commands parse with the launcher; app commands parse with the app's config, and the generate
+    ones reach the endpoint they name, in the request format its container takes."""
+    recorder = Recorder()
+    recorder.answer_hub(SMALL_HUB_DOCUMENT, "1.0.0")
+    runs = [["status", "--name", "demo"], ["url", "--name", "demo"], LAUNCH, ["status", "--name", "demo"],
+            ["endpoint-deploy", "--name", "printed-hf", "--task", "generate", "--role-arn", ROLE_ARN],
+            ["endpoint-deploy", "--name", "sst2", "--task", "sentiment", "--role-arn", ROLE_ARN],
+            ["jumpstart-deploy", "--name", "printed-js", "--role-arn", ROLE_ARN]]
+    for argv in runs:
+        recorder.run(*argv)
+    printed = set(PRINTED_COMMAND.findall(capsys.readouterr().out))
+    launcher_commands = sorted(command for command in printed if command.startswith("sagemaker_launcher.py"))
+    assert {shlex.split(command)[1] for command in launcher_commands} == {"launch", "stop", "delete",
+                                                                          "endpoint-delete"}
+    for command in launcher_commands:
+        cli.parse_args(shlex.split(command)[1:])
+    app_commands = sorted(command for command in printed if command.startswith("app.py"))
+    assert app_commands == ["app.py --model generate=sagemaker:printed-hf",
+                            "app.py --model generate=sagemaker:printed-js", "app.py --model sentiment=sagemaker:sst2"]
+    for command in app_commands:
+        settings = config.load_settings(shlex.split(command)[1:], environ={})
+        monkeypatch.setattr(config, "_current", settings)
+        task, choice = next(iter(settings.model_overrides.items()))
+        if task == "generate":
+            endpoint_answers([{"generated_text": "Hello there"}])
+            assert generate.generate("Hello", generate.GenerationSettings(max_new_tokens=2), choice) == [
+                "Hello there"]
+    assert invocations == [  # printed-hf: the Hugging Face container; printed-js: JumpStart's script
+        {"inputs": "Hello", "parameters": {"max_new_tokens": 2, "do_sample": True, "temperature": 1.0,
+                                           "top_k": 50, "top_p": 1.0, "return_full_text": True}},
+        {"text_inputs": "Hello", "max_length": 1 + 2, "do_sample": True, "temperature": 1.0, "top_k": 50,
+         "top_p": 1.0, "seed": 0},
+    ]

@@ -10,19 +10,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 
-from models import aws, validate
-from models.aws import credentials_problem
+from cloud import aws
+from cloud.aws import credentials_problem
+from models import validate  # the app's input checks (they import only models.errors)
 from models.errors import InputError, ModelUnavailable
 
 __all__ = ["credentials_problem", "generate_images", "list_chat_models", "list_image_models", "stream_chat"]
@@ -322,19 +314,11 @@ def generate_images(model_id: str, prompt: str, width: int = 1024, height: int =
 
 # ---- errors -------------------------------------------------------------------------------------
 
-def _explain(exc: Exception, model_id: str, when: str) -> InputError | ModelUnavailable:
+def _explain(exc: ClientError | BotoCoreError, model_id: str, when: str) -> InputError | ModelUnavailable:
     """A Bedrock failure as what it means for the user and what to do about it."""
-    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
-        return ModelUnavailable(credentials_problem() or aws.NO_CREDENTIALS)
-    if isinstance(exc, NoRegionError):
-        return ModelUnavailable(aws.NO_REGION)
-    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
-        return ModelUnavailable(f"Bedrock did not answer in time for {model_id} ({when}); try again, or ask for "
-                                "fewer tokens or images.")
-    if isinstance(exc, EndpointConnectionError):
-        return ModelUnavailable(f"Bedrock cannot be reached ({exc}); check the network and the region.")
-    if not isinstance(exc, ClientError):
-        return ModelUnavailable(f"Bedrock call for {model_id} failed: {exc}")
+    if isinstance(exc, BotoCoreError):
+        return ModelUnavailable(aws.transport_problem(exc, f"Bedrock ({model_id}{f', {when}' if when else ''})",
+                                                      "try again, or ask for fewer tokens or images."))
     return _explain_client_error(aws.error_code(exc), aws.error_message(exc), model_id, when)
 
 

@@ -1,142 +1,19 @@
-"""SageMaker endpoints: called like a pipeline through a stubbed runtime; deployed, listed, deleted on moto."""
+"""Endpoints for the launcher: plans (Hugging Face container, JumpStart), deployed, listed and deleted on moto."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import boto3
 import pytest
-from botocore.exceptions import ReadTimeoutError
-from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-import config
-import state
-from models import jumpstart
-from models import sagemaker_endpoints as endpoints
-from models.errors import InputError, ModelUnavailable
+from deploy import endpoints, jumpstart
+from deploy.errors import UsageError
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["support.aws"]
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/playground-endpoint"
-SCORES = [{"label": "POSITIVE", "score": 0.98}, {"label": "NEGATIVE", "score": 0.02}]
-
-
-def runtime_client():
-    return boto3.client("sagemaker-runtime", region_name="us-east-1", aws_access_key_id="x",
-                        aws_secret_access_key="x")
-
-
-def json_body(value) -> dict:
-    raw = json.dumps(value).encode()
-    return {"Body": StreamingBody(io.BytesIO(raw), len(raw)), "ContentType": "application/json"}
-
-
-def request(name: str, inputs, **parameters) -> dict:
-    return {"EndpointName": name, "Body": json.dumps({"inputs": inputs, "parameters": parameters}),
-            "ContentType": "application/json", "Accept": "application/json"}
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def test_called_like_a_pipeline():
-    client = runtime_client()
-    with Stubber(client) as stub:
-        stub.add_response("invoke_endpoint", json_body(SCORES), request("sst2", "I love it", top_k=None))
-        endpoint = endpoints.SageMakerEndpoint("sst2", client=client)
-        assert endpoint("I love it", top_k=None) == SCORES
-        stub.assert_no_pending_responses()
-    assert endpoint.name == "sagemaker:sst2"
-
-
-def test_serves_the_sentiment_tab_in_place_of_a_local_model(monkeypatch, settings):
-    """`--model sentiment=sagemaker:NAME`: the tab's task code calls the endpoint, with the same output."""
-    client = runtime_client()
-    monkeypatch.setattr(boto3.session.Session, "client", lambda *args, **kwargs: client)
-    monkeypatch.setattr(state, "settings", config.load_settings(["--model", "sentiment=sagemaker:sst2-tab"]))
-    from models.tasks import sentiment
-
-    with Stubber(client) as stub:
-        stub.add_response("invoke_endpoint", json_body(SCORES),
-                          request("sst2-tab", "What a film!", top_k=None, truncation=True))
-        assert sentiment.classify("What a film!", "sagemaker:sst2-tab") == {"POSITIVE": 0.98, "NEGATIVE": 0.02}
-        stub.assert_no_pending_responses()
-
-
-def test_throttling_is_retried_with_backoff():
-    client, sleeps = runtime_client(), Sleeps()
-    with Stubber(client) as stub:
-        stub.add_client_error("invoke_endpoint", "ThrottlingException", "slow down", 400)
-        stub.add_client_error("invoke_endpoint", "ModelNotReadyException", "warming up", 429)
-        stub.add_response("invoke_endpoint", json_body(SCORES))
-        endpoint = endpoints.SageMakerEndpoint("sst2", client=client, sleep=sleeps)
-        assert endpoint("hi") == SCORES
-    assert sleeps == [0.5, 1.0]
-
-
-def test_throttling_gives_up_after_bounded_tries():
-    client, sleeps = runtime_client(), Sleeps()
-    with Stubber(client) as stub:
-        for _ in range(4):
-            stub.add_client_error("invoke_endpoint", "ThrottlingException", "slow down", 400)
-        stub.add_response("invoke_endpoint", json_body(SCORES))  # never reached
-        with pytest.raises(ModelUnavailable, match="busy or not ready .* after 4 tries"):
-            endpoints.SageMakerEndpoint("sst2", client=client, sleep=sleeps)("hi")
-    assert sleeps == [0.5, 1.0, 2.0]
-
-
-def test_missing_endpoint_says_how_to_deploy_it():
-    client, sleeps = runtime_client(), Sleeps()
-    with Stubber(client) as stub:
-        stub.add_client_error("invoke_endpoint", "ValidationError",
-                              "Endpoint nope of account 123456789012 not found.", 400)
-        with pytest.raises(ModelUnavailable, match="does not exist in us-east-1.*endpoint-deploy --name nope"):
-            endpoints.SageMakerEndpoint("nope", client=client, sleep=sleeps)("hi")
-    assert sleeps == []  # not retried
-
-
-def test_model_error_carries_the_container_message():
-    client = runtime_client()
-    with Stubber(client) as stub:
-        stub.add_client_error("invoke_endpoint", "ModelError", "Received client error (400)", 424,
-                              modeled_fields={"OriginalStatusCode": 400,
-                                              "OriginalMessage": "The following `model_kwargs` are not used: foo"})
-        with pytest.raises(ModelUnavailable, match=r"failed \(status 400\): The following `model_kwargs`"):
-            endpoints.SageMakerEndpoint("sst2", client=client)("hi", foo=1)
-
-
-def test_timeout_and_bad_answers_are_clear():
-    class Slow:
-        meta = type("Meta", (), {"region_name": "us-east-1"})
-
-        def invoke_endpoint(self, **_):
-            raise ReadTimeoutError(endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com")
-
-    with pytest.raises(ModelUnavailable, match="did not answer within 5 s"):
-        endpoints.SageMakerEndpoint("sst2", client=Slow(), timeout=5)("hi")
-    client = runtime_client()
-    with Stubber(client) as stub:
-        html = {"Body": StreamingBody(io.BytesIO(b"<html>"), 6), "ContentType": "text/html"}
-        stub.add_response("invoke_endpoint", html)
-        with pytest.raises(ModelUnavailable, match="not JSON"):
-            endpoints.SageMakerEndpoint("sst2", client=client)("hi")
-
-
-def test_no_credentials_or_region_says_what_to_configure(no_aws, monkeypatch):
-    with pytest.raises(ModelUnavailable, match="No AWS region set"):
-        endpoints.SageMakerEndpoint("sst2")("hi")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with pytest.raises(ModelUnavailable, match="No AWS credentials found"):
-        endpoints.SageMakerEndpoint("sst2")("hi")
-
-
-def test_names_are_checked():
-    with pytest.raises(InputError, match="not a valid SageMaker name"):
-        endpoints.SageMakerEndpoint("bad name!")
 
 
 def test_image_follows_region_and_hardware():
@@ -186,7 +63,7 @@ def test_delete_leaves_endpoints_of_others_alone(moto):
     sm.create_endpoint_config(EndpointConfigName="theirs", ProductionVariants=[
         {"VariantName": "AllTraffic", "ModelName": "theirs", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
     sm.create_endpoint(EndpointName="theirs", EndpointConfigName="theirs")
-    with pytest.raises(InputError, match="not made by this app"):
+    with pytest.raises(UsageError, match="not made by this app"):
         endpoints.delete(sm, "theirs")
     assert sm.describe_endpoint(EndpointName="theirs")["EndpointStatus"] == "InService"
     assert endpoints.delete(sm, "theirs", force=True)[0].startswith("deleted endpoint theirs")
@@ -239,5 +116,5 @@ def test_jumpstart_plan_uses_the_instance_variant_and_the_accepted_licence():
     ("ml.m5.xlarge", True, "does not run on 'ml.m5.xlarge'"),
 ])
 def test_jumpstart_plan_refuses(instance_type, accept, message):
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(UsageError, match=message):
         jumpstart.plan("llm", "meta-llm", LLM_DOCUMENT, "2.1.0", ROLE_ARN, instance_type, accept_eula=accept)

@@ -14,10 +14,10 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from PIL import Image
 
-from models import bedrock
+from cloud import bedrock
 from models.errors import InputError, ModelUnavailable
 
-pytest_plugins = ["aws_fixtures"]
+pytest_plugins = ["support.aws"]
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0"

@@ -22,7 +22,7 @@ from typing import Any
 
 import config
 import state
-from models import offline, remote
+from models import offline, remote, snippets
 from models.errors import InputError, ModelUnavailable
 from models.registry import REGISTRY, REVISIONS, TOKENIZERS, spec
 
@@ -104,12 +104,12 @@ class Resolved:
     def from_pretrained_args(self) -> str:
         """A snippet's extra model from_pretrained arguments, as the app loads it,
         e.g. ", revision='refs/pr/18', dtype='bfloat16'"."""
-        return _as_arguments(self._shown_kwargs())
+        return snippets.arguments(self._shown_kwargs())
 
     @property
     def tokenizer_args(self) -> str:
         """A snippet's extra AutoTokenizer.from_pretrained arguments: the pinned revision, if any."""
-        return _as_arguments(self.revision_kwargs)
+        return snippets.arguments(self.revision_kwargs)
 
     @property
     def pipeline_args(self) -> str:
@@ -118,11 +118,15 @@ class Resolved:
         kwargs = self._shown_kwargs()
         if "attn_implementation" in kwargs:
             kwargs["model_kwargs"] = {"attn_implementation": kwargs.pop("attn_implementation")}
-        return _as_arguments(kwargs)
+        return snippets.arguments(kwargs)
 
+    def load_code(self, auto_class: str, note: str = "") -> str:
+        """Show code's lines that load this model and its tokenizer exactly as the app does."""
+        return snippets.load(auto_class, self.location_for_code, note, self.revision_kwargs, **self._shown_kwargs())
 
-def _as_arguments(kwargs: dict[str, Any]) -> str:
-    return "".join(f", {key}={value!r}" for key, value in kwargs.items())
+    def training_load_code(self, auto_class: str) -> str:
+        """Show code's lines that load a fresh trainable copy as the labs do: float32, the pinned revision."""
+        return snippets.load(auto_class, self.location_for_code, "", self.revision_kwargs, **self.revision_kwargs)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import gradio as gr
 
 from models import limits, loader
 from models.errors import InputError
-from models.tasks import finetune, finetune_code
+from models.tasks import finetune
 from tabs import _common
 from tabs._views import figures, tables
 
@@ -81,7 +81,7 @@ def saved_note(result: dict) -> tuple[str, str]:
     note = (f"✅ Held-out accuracy **{result['accuracy']:.1%}** on {result['test_examples']} examples. "
             f"The model now serves the **Sentiment** tab as **{loader.MY_MODEL}** (pick it there) and is saved "
             f"in `{result['saved_to']}` (safetensors). The code below reloads it.")
-    return note, finetune_code.reload(result["saved_to"])
+    return note, finetune.reload_code(result["saved_to"])
 
 
 def lm_note(result: dict) -> str:
@@ -166,7 +166,7 @@ def _classifier_section() -> None:
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(_common.guarded(saved_note), result, [note, reload], api_visibility="private")
     upload.upload(_common.guarded(read_upload), upload, examples, api_visibility="private")
-    _common.show_code(event, "train_classifier", inputs, finetune_code.classifier)
+    _common.show_code(event, "train_classifier", inputs, finetune.classifier_code)
 
 
 def _pairs_section() -> None:
@@ -190,7 +190,7 @@ def _pairs_section() -> None:
     event = gr.on([button.click, sentence2.submit], _common.guarded(finetune.pair_batch), inputs, tensors,
                   api_name="pair_view", concurrency_id=_common.concurrency_id("finetune"))
     event.success(_common.guarded(tables.pair_batch), tensors, table, api_visibility="private")
-    _common.show_code(event, "pair_view", inputs, finetune_code.pairs)
+    _common.show_code(event, "pair_view", inputs, finetune.pairs_code)
 
 
 def _lm_section() -> None:
@@ -219,4 +219,4 @@ def _lm_section() -> None:
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(lm_note, result, note, api_visibility="private")
-    _common.show_code(event, "train_lm", inputs, finetune_code.language_model)
+    _common.show_code(event, "train_lm", inputs, finetune.lm_code)

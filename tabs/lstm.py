@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import gradio as gr
 
 from models import limits
-from models.tasks import lstm, lstm_code
+from models.tasks import lstm
 from tabs import _common
 from tabs._views import figures, received
 
@@ -62,8 +62,8 @@ def build() -> None:
         "Before transformers, translation used two LSTMs: an encoder reads the English words one after "
         "another into a pair of state vectors, and a decoder starting from `<sos>` writes German words one "
         "after another until it writes `<eos>` (padding `<pad>` fills short sentences in a batch). Train one "
-        f"here on {len(lstm.phrases())} phrases written for this project ({int(lstm.HELD_OUT * 100)}% of each "
-        "length held out), then put it beside T5.")
+        "here on the English-German phrases written for this project (assets/en_de_phrases.tsv; "
+        f"{int(lstm.HELD_OUT * 100)}% of each length held out), then put it beside T5.")
     gr.Markdown(f"**The attention map the LSTM lacks.** {lstm.ATTENTION_NOTE}")
     with gr.Row():
         with gr.Column():
@@ -83,7 +83,7 @@ def build() -> None:
                   api_name="lstm_train",
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
-    _common.show_code(event, "lstm_train", [steps], lstm_code.train)
+    _common.show_code(event, "lstm_train", [steps], lstm.train_code)
     _translate_section()
 
 
@@ -103,7 +103,7 @@ def _translate_section() -> None:
     event = gr.on([button.click, text.submit], _common.guarded(lstm.translate), [text, picker],
                   [from_lstm, from_t5], api_name="lstm_translate",
                   concurrency_id=_common.concurrency_id("translate"))
-    _common.show_code(event, "lstm_translate", [text, picker], lstm_code.translate)
+    _common.show_code(event, "lstm_translate", [text, picker], lstm.translate_code)
     gr.Markdown("### Compare")
     compare_button = gr.Button("Compare on the held-out phrases")
     with gr.Row():

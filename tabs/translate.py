@@ -21,7 +21,7 @@ def run(text: str, target_language: str, max_new_tokens: int, choice: str, progr
 
 
 def note(text: str, target_language: str, max_new_tokens: int, choice: str) -> str:
-    return translate.note(text, target_language, choice)
+    return translate.note(text, target_language, choice, max_new_tokens)
 
 
 def code(text: str, target_language: str, max_new_tokens: int, choice: str) -> str:

@@ -15,7 +15,7 @@ def build(folder: Path) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from models.training import read_labelled_csv, train_classifier
+    from models.snippets.classifier import read_csv, train
 
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(sources.minilm_dir())
@@ -26,8 +26,8 @@ def build(folder: Path) -> None:
     # Frozen embeddings: the 30522 x 384 table is half the weights and most of each step's cost,
     # and a few hundred sentences cannot improve it.
     model.bert.embeddings.requires_grad_(False)
-    examples = read_labelled_csv(sources.assets_dir() / "sentiment.csv")
-    train_classifier(model, tokenizer, examples, epochs=3, learning_rate=1e-4, batch_size=16)
+    examples = read_csv(str(sources.assets_dir() / "sentiment.csv"))
+    train(model, tokenizer, examples, epochs=3, learning_rate=1e-4, batch_size=16)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)

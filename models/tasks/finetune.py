@@ -1,4 +1,8 @@
-"""Fine-tuning lab: a classifier and a causal LM trained on the user's data, and MRPC-style pair batches."""
+"""Fine-tuning lab: a classifier and a causal LM trained on the user's data, and MRPC-style pair batches.
+
+The algorithms are models/snippets/classifier.py, causal_lm.py and pairs.py (Show code prints them); this
+module checks the inputs, holds the lab's settings, and runs a training in the background.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,15 @@ from typing import Any
 
 import config
 import state
-from models import limits, loader, training, validate
+from models import limits, loader, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
-from models.training import LabelledText
+
+Example = tuple[str, str]  # (text, label)
 
 SEED = 0  # the split, the new head's weights and the batch order: same inputs, same model
 TEST_FRACTION = 0.2  # held out from training, per label
 SERVES = "sentiment"  # the task whose "My model" choice a trained classifier becomes
-CODE_KEYS = ("accuracy", "confusion_matrix", "labels", "train_examples", "test_examples")
 LM_BLOCK = 64  # tokens per training sequence
 LM_BATCH = 4  # sequences per step: (4, 64) token ids; the logits are (4, 64, vocab)
 LM_PROMPT_WORDS = 5  # the before/after prompt: the training text's first words
@@ -37,12 +41,18 @@ def corpus_path() -> Path:
     return sources.assets_dir() / "lm_corpus.txt"
 
 
+def paraphrases_path() -> Path:
+    return sources.assets_dir() / "paraphrase_pairs.csv"
+
+
 # ---- the classifier's data -----------------------------------------------------------------------
 
-def parse_examples(csv_text: str | None) -> list[LabelledText]:
+def parse_examples(csv_text: str | None) -> list[Example]:
     """The labelled examples of a `text,label` CSV; empty means the project's example set."""
     if csv_text is None or (isinstance(csv_text, str) and not csv_text.strip()):
-        return training.read_labelled_csv(example_set_path())
+        from models.snippets import classifier
+
+        return classifier.read_csv(str(example_set_path()))
     csv_text = validate.text(csv_text, "the examples CSV", limits.FINETUNE_CSV_CHARS).lstrip("\ufeff")
     reader = csv.reader(io.StringIO(csv_text.strip()), strict=True)
     try:
@@ -50,7 +60,7 @@ def parse_examples(csv_text: str | None) -> list[LabelledText]:
         if "text" not in header or "label" not in header:
             raise InputError(f"The first line must be the header text,label (got {','.join(header)[:80]!r}).")
         columns = header.index("text"), header.index("label")
-        examples: list[LabelledText] = []
+        examples: list[Example] = []
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue  # blank lines
@@ -63,7 +73,7 @@ def parse_examples(csv_text: str | None) -> list[LabelledText]:
                          "contains commas, quotes or line breaks in double quotes.") from None
 
 
-def _example(row: list[str], columns: tuple[int, int], line: int) -> LabelledText:
+def _example(row: list[str], columns: tuple[int, int], line: int) -> Example:
     if len(row) <= max(columns):
         raise InputError(f"Line {line} has {len(row)} field(s); each row needs a text and a label. "
                          "Put a text that contains commas in double quotes.")
@@ -75,22 +85,22 @@ def _example(row: list[str], columns: tuple[int, int], line: int) -> LabelledTex
                          f"{limits.FINETUNE_EXAMPLE_CHARS:,} per example. Shorten it.")
     if len(label) > limits.LABEL_CHARS:
         raise InputError(f"The label on line {line} is longer than {limits.LABEL_CHARS} characters.")
-    return LabelledText(text, label)
+    return text, label
 
 
-def check_labels(examples: list[LabelledText], declared: str | None = "") -> list[str]:
+def check_labels(examples: list[Example], declared: str | None = "") -> list[str]:
     """The classes in order: those declared (comma-separated), else every label found, sorted."""
     if len(examples) > limits.FINETUNE_ROWS:
         raise InputError(f"There are {len(examples):,} examples; the limit is {limits.FINETUNE_ROWS:,}. Remove some.")
     if len(examples) < limits.FINETUNE_MIN_ROWS:
         raise InputError(f"There are {len(examples)} examples; give at least {limits.FINETUNE_MIN_ROWS} "
                          "so some can be held out for testing.")
-    counts = Counter(ex.label for ex in examples)
+    counts = Counter(label for _, label in examples)
     labels = _declared(declared) or sorted(counts)
-    unknown = next((i for i, ex in enumerate(examples) if ex.label not in labels), None)
+    unknown = next((i for i, (_, label) in enumerate(examples) if label not in labels), None)
     if unknown is not None:
-        ex = examples[unknown]
-        raise InputError(f"Example {unknown + 1} ({ex.text[:40]!r}) has the label {ex.label!r}, which is not one of "
+        text, label = examples[unknown]
+        raise InputError(f"Example {unknown + 1} ({text[:40]!r}) has the label {label!r}, which is not one of "
                          f"the labels you listed ({', '.join(labels)}). Fix the row, or add the label.")
     if not 2 <= len(labels) <= limits.FINETUNE_LABELS:
         raise InputError(f"Found {len(labels)} label(s) ({', '.join(labels)[:200]}); a classifier here needs "
@@ -136,23 +146,6 @@ def _trainable(task: str, choice: str | None) -> loader.Resolved:
     return resolved
 
 
-def fresh_classifier(resolved: loader.Resolved, labels: list[str], freeze_embeddings: bool = True) -> tuple[Any, Any]:
-    """A new trainable copy of the base model with a classification head for `labels` (never the shared one)."""
-    import torch
-    from transformers import AutoModelForSequenceClassification
-
-    torch.manual_seed(SEED)  # the new head's initial weights
-    model = AutoModelForSequenceClassification.from_pretrained(
-        resolved.location_for_code, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)}, ignore_mismatched_sizes=True,
-        use_safetensors=True, trust_remote_code=False, **resolved.revision_kwargs)
-    if freeze_embeddings:
-        # The word-embedding table is most of a small encoder's weights and much of each step's cost,
-        # and a few hundred pretrained-on sentences cannot improve it.
-        model.get_input_embeddings().requires_grad_(False)
-    return model, loader.load_tokenizer(resolved)
-
-
 def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
     """A new trainable copy of the generation model (the Generation tab keeps its own)."""
     from transformers import AutoModelForCausalLM
@@ -191,37 +184,27 @@ def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any =
     resolved = _trainable("finetune", choice)
 
     def work(emit, should_stop) -> dict | None:
+        from models.snippets import classifier
+
         started = time.monotonic()
         emit({"status": f"loading {resolved.choice}", "step": 0, "losses": []})
-        model, tokenizer = fresh_classifier(resolved, label_names, bool(freeze_embeddings))
-        train, test = training.stratified_split(examples, TEST_FRACTION, SEED)
-        losses: list[float] = []
-
-        def on_step(step: int, total: int, loss: float) -> None:
-            losses.append(round(loss, 4))
-            emit({"status": "training", "step": step, "total_steps": total, "loss": losses[-1],
-                  "losses": list(losses)})
-
-        training.train_classifier(model, tokenizer, train, epochs=settings.epochs, seed=SEED,
-                                  learning_rate=settings.learning_rate, batch_size=settings.batch_size,
-                                  on_step=on_step, should_stop=should_stop)
+        model, tokenizer = classifier.new_classifier(resolved.location_for_code, label_names,
+                                                     bool(freeze_embeddings), SEED)
+        train, test = classifier.stratified_split(examples, TEST_FRACTION, SEED)
+        losses = classifier.train(model, tokenizer, train, settings.epochs, settings.learning_rate,
+                                  settings.batch_size, SEED, training.step_updates(emit), should_stop)
         if should_stop():
             return None
-        emit({"status": "evaluating on the held-out examples", "step": len(losses), "losses": list(losses)})
-        predicted = training.predict_labels(model, tokenizer, [ex.text for ex in test])
-        truth = [ex.label for ex in test]
-        metrics = {
-            "accuracy": round(sum(p == t for p, t in zip(predicted, truth)) / len(truth), 4),
-            "confusion_matrix": training.confusion_matrix(truth, predicted, label_names),
-            "labels": label_names, "train_examples": len(train), "test_examples": len(test),
-            "steps": len(losses), "losses": losses, "base_model": resolved.choice,
-        }
+        emit({"status": "evaluating on the held-out examples", "step": len(losses),
+              "losses": [round(loss, 4) for loss in losses]})
+        metrics = classifier.evaluate(model, tokenizer, train, test, label_names, losses)
         if should_stop():
             return None
         _save(model, tokenizer, my_model_folder())
         loader.register_session_model(SERVES, model, tokenizer, my_model_folder())
-        return {**metrics, "status": "done", "seconds": round(time.monotonic() - started, 1),
-                "saved_to": str(my_model_folder()), "serves": f"{SERVES}: {loader.MY_MODEL}"}
+        return {**metrics, "base_model": resolved.choice, "status": "done",
+                "seconds": round(time.monotonic() - started, 1), "saved_to": str(my_model_folder()),
+                "serves": f"{SERVES}: {loader.MY_MODEL}"}
 
     return training.stream_training(work)
 
@@ -237,62 +220,22 @@ def train_lm(text: str | None, steps: Any = 30, learning_rate: Any = 1e-3,
     steps = validate.integer(steps, "steps", 1, limits.LM_STEPS)
     learning_rate = validate.number(learning_rate, "learning rate", limits.FINETUNE_LR_MIN, limits.FINETUNE_LR_MAX)
     resolved = _trainable("generate", choice)
-    prompt = lm_prompt(text)
 
     def work(emit, should_stop) -> dict | None:
+        from models.snippets import causal_lm
+
         emit({"status": f"loading {resolved.choice}", "step": 0, "losses": []})
         model, tokenizer = fresh_causal_lm(resolved)
-        blocks = training.lm_blocks(tokenizer(text)["input_ids"], LM_BLOCK)
-        if len(blocks[0]) < 8:
+        if len(tokenizer(text)["input_ids"]) < 8:
             raise InputError("The training text is only a few tokens long; paste a paragraph or more.")
-        before, loss_start = greedy(model, tokenizer, prompt), mean_lm_loss(model, blocks)
-        losses: list[float] = []
-
-        def on_step(step: int, total: int, loss: float) -> None:
-            losses.append(round(loss, 4))
-            emit({"status": "training", "step": step, "total_steps": total, "loss": losses[-1],
-                  "losses": list(losses)})
-
-        training.train_causal_lm(model, blocks, steps=steps, learning_rate=learning_rate, batch_size=LM_BATCH,
-                                 seed=SEED, on_step=on_step, should_stop=should_stop)
-        if should_stop():
-            return None
-        return {"loss_start": round(loss_start, 4), "loss_end": round(mean_lm_loss(model, blocks), 4),
-                "before": before, "after": greedy(model, tokenizer, prompt), "prompt": prompt,
-                "steps": len(losses), "losses": losses, "status": "done"}
+        result = causal_lm.fine_tune(model, tokenizer, text, steps, learning_rate, LM_BLOCK, LM_BATCH,
+                                     LM_PROMPT_WORDS, LM_NEW_TOKENS, SEED, training.step_updates(emit), should_stop)
+        return None if result is None else {**result, "status": "done"}
 
     return training.stream_training(work)
 
 
-def lm_prompt(text: str) -> str:
-    """The before/after prompt: the training text's first few words."""
-    return " ".join(text.split()[:LM_PROMPT_WORDS])
-
-
-def mean_lm_loss(model: Any, blocks: list[list[int]]) -> float:
-    """The causal-LM loss over the whole text, a few blocks at a time (logits are (4, 64, vocab) per chunk)."""
-    chunks = [blocks[i:i + LM_BATCH] for i in range(0, len(blocks), LM_BATCH)]
-    return sum(training.lm_loss(model, chunk) * len(chunk) for chunk in chunks) / len(blocks)
-
-
-def greedy(model: Any, tokenizer: Any, prompt: str) -> str:
-    """The model's greedy continuation of `prompt` (deterministic: the same weights give the same text)."""
-    import torch
-
-    inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt tokens)
-    with torch.inference_mode():
-        ids = model.generate(**inputs, max_new_tokens=LM_NEW_TOKENS, do_sample=False,
-                             pad_token_id=tokenizer.eos_token_id)
-    return tokenizer.decode(ids[0], skip_special_tokens=True)
-
-
 # ---- sentence pairs, MRPC-style -------------------------------------------------------------------
-
-def paraphrase_pairs() -> list[tuple[str, str, int]]:
-    """The project's MRPC-style pairs: (sentence1, sentence2, 1 if paraphrase else 0)."""
-    with open(sources.assets_dir() / "paraphrase_pairs.csv", newline="", encoding="utf-8") as handle:
-        return [(r["sentence1"], r["sentence2"], int(r["label"])) for r in csv.DictReader(handle)]
-
 
 def base_tokenizer(choice: str | None = None) -> Any:
     """The fine-tuning base model's tokenizer alone (cached in state; the model itself is not loaded)."""
@@ -312,20 +255,74 @@ def pair_batch(sentence1: str, sentence2: str, examples: Any = 3, choice: str | 
     The user's pair comes first with label -100 (no label: the loss ignores it), then `examples`
     pairs of the project's set. Every tensor is returned as nested lists, with its shape.
     """
-    from transformers import DataCollatorWithPadding
+    from models.snippets import pairs
 
     first = validate.text(sentence1, "the first sentence", limits.FINETUNE_EXAMPLE_CHARS)
     second = validate.text(sentence2, "the second sentence", limits.FINETUNE_EXAMPLE_CHARS)
     count = validate.integer(examples, "pairs from the example set", 0, limits.PAIR_ROWS - 1)
-    rows = [(first, second, -100), *paraphrase_pairs()[:count]]
-    tokenizer = base_tokenizer(choice)
-    # Each feature has its own length; "label" is renamed "labels" by the collator, as Trainer expects.
-    features = [{**tokenizer(a, b, truncation=True, max_length=PAIR_MAX_TOKENS), "label": label}
-                for a, b, label in rows]
-    batch = DataCollatorWithPadding(tokenizer, return_tensors="pt")(features)  # each (pairs, longest)
-    return {
-        "pairs": [[a, b] for a, b, _ in rows],
-        "tokens": [tokenizer.convert_ids_to_tokens(ids) for ids in batch["input_ids"].tolist()],
-        **{name: tensor.tolist() for name, tensor in batch.items()},
-        "shapes": {name: list(tensor.shape) for name, tensor in batch.items()},
-    }
+    rows = [(first, second, -100), *pairs.read_paraphrases(str(paraphrases_path()))[:count]]
+    return pairs.pair_batch(base_tokenizer(choice), rows, PAIR_MAX_TOKENS)
+
+
+# ---- show code -----------------------------------------------------------------------------------
+
+def classifier_code(csv_text: str | None, epochs: Any, learning_rate: Any, batch_size: Any,
+                    labels: str | None = "", freeze_embeddings: bool = True, choice: str | None = None) -> str:
+    """models/snippets/classifier.py and the calls that train the same classifier: prints what
+    /train_classifier returns (but what only the app knows: where it saved it, the time it took)."""
+    label_names = check_labels(parse_examples(csv_text), labels)
+    settings = ClassifierSettings.checked(epochs, learning_rate, batch_size)
+    if csv_text is None or not csv_text.strip():
+        examples = f"examples = read_csv({str(example_set_path())!r})"
+    else:
+        examples = f"examples = {parse_examples(csv_text)!r}"
+    return snippets.program(
+        ["classifier"], examples, f"labels = {label_names!r}",
+        "model, tokenizer = " + snippets.call("new_classifier", repr(_trainable("finetune", choice).location_for_code),
+                                              "labels", freeze_embeddings=bool(freeze_embeddings), seed=SEED),
+        "train_set, test_set = " + snippets.call("stratified_split", "examples", test_fraction=TEST_FRACTION,
+                                                 seed=SEED),
+        "losses = " + snippets.call("train", "model", "tokenizer", "train_set", epochs=settings.epochs,
+                                    learning_rate=settings.learning_rate, batch_size=settings.batch_size, seed=SEED),
+        "print(json.dumps(evaluate(model, tokenizer, train_set, test_set, labels, losses)))")
+
+
+def lm_code(text: str | None, steps: Any, learning_rate: Any = 1e-3, choice: str | None = None) -> str:
+    """models/snippets/causal_lm.py and a call that trains the same language model: prints what /train_lm
+    returns (but its status)."""
+    steps = validate.integer(steps, "steps", 1, limits.LM_STEPS)
+    learning_rate = validate.number(learning_rate, "learning rate", limits.FINETUNE_LR_MIN, limits.FINETUNE_LR_MAX)
+    if text is None or not text.strip():
+        source = f"with open({str(corpus_path())!r}, encoding=\"utf-8\") as handle:\n    text = handle.read()"
+    else:
+        source = f"text = {validate.text(text, 'the training text', limits.LM_TEXT_CHARS)!r}"
+    return snippets.program(
+        ["causal_lm"], _trainable("generate", choice).training_load_code("AutoModelForCausalLM"),
+        source,
+        "result = " + snippets.call("fine_tune", "model", "tokenizer", "text", steps=steps, learning_rate=learning_rate,
+                                    block_size=LM_BLOCK, batch_size=LM_BATCH, prompt_words=LM_PROMPT_WORDS,
+                                    new_tokens=LM_NEW_TOKENS, seed=SEED),
+        "print(json.dumps(result))")
+
+
+def pairs_code(sentence1: str, sentence2: str, examples: Any = 3, choice: str | None = None) -> str:
+    """models/snippets/pairs.py and a call that builds the same padded batch: prints what /pair_view returns."""
+    count = validate.integer(examples, "pairs from the example set", 0, limits.PAIR_ROWS - 1)
+    resolved = _trainable("finetune", choice)
+    return snippets.program(
+        ["pairs"], "from transformers import AutoTokenizer\n\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({resolved.location_for_code!r}{resolved.tokenizer_args})",
+        f"rows = [{(sentence1, sentence2, -100)!r}, *read_paraphrases({str(paraphrases_path())!r})[:{count}]]"
+        "  # -100: no label",
+        f"print(json.dumps(pair_batch(tokenizer, rows, max_tokens={PAIR_MAX_TOKENS})))")
+
+
+def reload_code(folder: str, text: str = "I would happily come back here.") -> str:
+    """Code that loads the saved classifier from its folder and classifies a sentence."""
+    return (
+        "from transformers import pipeline\n\n"
+        f"classifier = pipeline(\"text-classification\", model={folder!r})\n"
+        f"scores = classifier({text!r}, top_k=None)\n"
+        "print({s[\"label\"]: round(s[\"score\"], 4) for s in scores})\n"
+        f"# or serve it in the app: python app.py --model sentiment={folder}\n"
+    )

@@ -58,42 +58,30 @@ class Forward:
         return self.attentions.shape[1]
 
 
-def encode(loaded: Loaded, text: str, what: str = "the text") -> Any:
-    """Tokenize one sentence, refusing more tokens than the attention views can draw."""
+def checked_text(loaded: Loaded, text: str, what: str = "the text") -> str:
+    """The text, refused when it has more tokens than the attention views can draw."""
     text = validate.text(text, what, limits.ATTENTION_CHARS)
-    encoding = loaded.tokenizer(text, return_tensors="pt", return_offsets_mapping=True,
-                                return_special_tokens_mask=True)  # each (1, seq)
-    count = encoding["input_ids"].shape[1]
+    count = len(loaded.tokenizer(text)["input_ids"])
     if count > limits.ATTENTION_TOKENS:
         raise InputError(f"{what.capitalize()} is {count} tokens; attention views show at most "
                          f"{limits.ATTENTION_TOKENS}. Shorten it.")
-    return encoding
+    return text
 
 
 def forward(text: str, choice: str | None = None, on_progress: ProgressCallback | None = None,
             what: str = "the text") -> Forward:
-    """Run one sentence through the chosen model, keeping all attentions and hidden states."""
-    import torch
+    """Run one sentence through the chosen model (models/snippets/attention.look), keeping all attentions
+    and hidden states."""
+    from models.snippets import attention as reference
 
     loaded = get(choice, on_progress)
-    encoding = encode(loaded, text, what)
-    offsets = [tuple(pair) for pair in encoding.pop("offset_mapping")[0].tolist()]
-    special = [bool(s) for s in encoding.pop("special_tokens_mask")[0].tolist()]
-    with torch.inference_mode():
-        output = loaded.model(**encoding, output_attentions=True, output_hidden_states=True)
-    if not output.attentions:
-        raise InputError("This model returned no attention weights (it was not loaded with eager "
-                         "attention): pick another model.")
-    return Forward(
-        tokens=loaded.tokenizer.convert_ids_to_tokens(encoding["input_ids"][0]),
-        special=special,
-        offsets=offsets,
-        attentions=torch.cat(output.attentions).double().numpy(),  # L x (1, H, S, S) -> (L, H, S, S)
-        hidden=torch.cat(output.hidden_states).double().numpy(),  # (L+1) x (1, S, D) -> (L+1, S, D)
-        causal=task_of(choice) == "generate",
-        loaded=loaded,
-        dtype=str(loaded.model.dtype).removeprefix("torch."),
-    )
+    text = checked_text(loaded, text, what)
+    try:
+        seen = reference.look(loaded.model, loaded.tokenizer, text)
+    except ValueError as exc:  # the model returned no attention weights
+        raise InputError(f"{exc} Pick another model.") from None
+    return Forward(**vars(seen), causal=task_of(choice) == "generate", loaded=loaded,
+                   dtype=str(loaded.model.dtype).removeprefix("torch."))
 
 
 def layer_and_head(run: Forward, layer: object, head: object) -> tuple[int, int]:
@@ -104,17 +92,13 @@ def layer_and_head(run: Forward, layer: object, head: object) -> tuple[int, int]
                              run.heads - 1))
 
 
-def code_header(choice: str | None) -> str:
-    """The lines of a snippet that load the same model and tokenizer as the app: eager attention, same dtype."""
-    resolved = loader.resolve(task_of(choice), choice)
-    auto_class = "AutoModelForCausalLM" if task_of(choice) == "generate" else "AutoModel"
-    location = resolved.location_for_code
-    return (
-        f"from transformers import {auto_class}, AutoTokenizer\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
-        "# eager attention: the default (SDPA) kernel returns no attention weights\n"
-        f"model = {auto_class}.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
-    )
+def load_code(choice: str | None) -> str:
+    """Show code's lines that load the same model and tokenizer as the app: same dtype, eager attention
+    (the default SDPA kernel returns no attention weights)."""
+    task = task_of(choice)
+    resolved = loader.resolve(task, choice)
+    auto_class = "AutoModelForCausalLM" if task == "generate" else "AutoModel"
+    return resolved.load_code(auto_class, "eager: the default SDPA kernel returns no attention weights")
 
 
 def shape(choice: str | None) -> tuple[int, int]:

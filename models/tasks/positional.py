@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import limits, validate
+from models import limits, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import internals
-
-BASE = 10_000.0  # the wavelengths form a geometric progression from 2*pi to 10000 * 2*pi
 
 
 def sizes(seq_len: object, d_model: object) -> tuple[int, int]:
@@ -22,16 +20,10 @@ def sizes(seq_len: object, d_model: object) -> tuple[int, int]:
 
 
 def sinusoidal(seq_len: int, d_model: int) -> Any:
-    """(seq_len, d_model): PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d))."""
-    import numpy as np
+    """(seq_len, d_model): the sinusoidal encoding of models/snippets/positional.py."""
+    from models.snippets import positional as reference
 
-    positions = np.arange(seq_len)[:, None]  # (seq_len, 1)
-    rates = 1.0 / BASE ** (np.arange(0, d_model, 2) / d_model)  # (d_model / 2,): one frequency per pair
-    angles = positions * rates  # (seq_len, d_model / 2)
-    encoding = np.empty((seq_len, d_model))
-    encoding[:, 0::2] = np.sin(angles)
-    encoding[:, 1::2] = np.cos(angles)
-    return encoding
+    return reference.sinusoidal(seq_len, d_model)
 
 
 def wave_dims(d_model: int) -> list[int]:
@@ -47,8 +39,10 @@ def encoding(seq_len: object, d_model: object) -> Any:
 def learned(seq_len: int, choice: str | None = None,
             on_progress: ProgressCallback | None = None) -> tuple[Any, str, str]:
     """The first seq_len rows of the chosen model's learned position table, the table's name, the model's."""
+    from models.snippets import positional as reference
+
     loaded = internals.get(choice, on_progress)
-    table = _position_table(loaded.model)
+    table = reference.position_table(loaded.model)
     if table is None:
         raise InputError("This model has no learned position table (it encodes positions another way): "
                          "pick a BERT or GPT-2 model.")
@@ -57,37 +51,17 @@ def learned(seq_len: int, choice: str | None = None,
                                1, min(weight.shape[0], limits.POSITIONS_MAX))
     resolved = loaded.resolved
     model = f"offline {resolved.offline_entry}" if resolved.source == "offline" else resolved.choice
-    return weight[:seq_len].detach().double().numpy(), name, model
-
-
-def _position_table(model: Any) -> tuple[str, Any] | None:
-    # BERT and DistilBERT: embeddings.position_embeddings; GPT-2: transformer.wpe.
-    for name, module in model.named_modules():
-        if name.endswith(("position_embeddings", "wpe")) and hasattr(module, "weight"):
-            return name, module.weight
-    return None
+    return reference.learned(loaded.model, seq_len), name, model
 
 
 def code(seq_len: int, d_model: int) -> str:
-    """NumPy code that computes the same encoding and prints it (rounded to 4 decimals)."""
+    """models/snippets/positional.py and a call on these inputs: prints the encoding (4 decimals)."""
     seq_len, d_model = sizes(seq_len, d_model)
-    return (
-        "import json\nimport numpy as np\n\n"
-        f"seq_len, d_model = {seq_len}, {d_model}\n"
-        "positions = np.arange(seq_len)[:, None]  # (seq_len, 1)\n"
-        "rates = 1.0 / 10000 ** (np.arange(0, d_model, 2) / d_model)  # (d_model / 2,)\n"
-        "pe = np.empty((seq_len, d_model))\n"
-        "pe[:, 0::2] = np.sin(positions * rates)  # PE[pos, 2i]\n"
-        "pe[:, 1::2] = np.cos(positions * rates)  # PE[pos, 2i+1]\n"
-        "print(json.dumps(np.round(pe, 4).tolist()))\n"
-    )
+    return snippets.program(["positional"],
+                            f"print(json.dumps(np.round(sinusoidal({seq_len}, {d_model}), 4).tolist()))")
 
 
 def learned_code(seq_len: int, choice: str | None = None) -> str:
-    """Plain transformers code that prints the same rows of the learned position table (4 decimals)."""
-    return (
-        "import json\n" + internals.code_header(choice) +
-        "\ntable = next(m.weight for n, m in model.named_modules()\n"
-        "             if n.endswith((\"position_embeddings\", \"wpe\")))  # (max positions, hidden)\n"
-        f"print(json.dumps(table[:{int(seq_len)}].double().detach().numpy().round(4).tolist()))\n"
-    )
+    """models/snippets/positional.py and a call on these inputs: prints the learned table's rows (4 decimals)."""
+    return snippets.program(["positional"], internals.load_code(choice),
+                            f"print(json.dumps(np.round(learned(model, {int(seq_len)}), 4).tolist()))")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from models import limits, loader, validate
+from models import limits, loader, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import seq2seq
+
+if TYPE_CHECKING:
+    from models.snippets.seq2seq import Plan
 
 TASK = "summarization"  # the key of task_specific_params (T5's prefix "summarize: ")
 
@@ -43,32 +47,19 @@ class SummarySettings:
         return settings
 
     def given(self) -> dict:
-        """Only what the user set (a SageMaker endpoint applies the model's defaults itself)."""
+        """Only what the user set: the generation settings that replace the model's own."""
         return {name: value for name, value in self.__dict__.items() if value is not None}
-
-    def generate_kwargs(self, model) -> dict:
-        """The model's 4.x summarization settings with the user's choices on top."""
-        kwargs = seq2seq.pipeline_settings(model, TASK)
-        if self.max_new_tokens is not None:
-            kwargs.pop("max_length", None)
-            kwargs["max_new_tokens"] = self.max_new_tokens
-        if self.min_new_tokens is not None:  # generate() lets it replace the model's min_length (distilbart: 56)
-            kwargs.pop("min_length", None)
-            kwargs["min_new_tokens"] = self.min_new_tokens
-        for name in ("num_beams", "length_penalty", "no_repeat_ngram_size"):
-            if getattr(self, name) is not None:
-                kwargs[name] = getattr(self, name)
-        return kwargs
 
 
 def make_plan(text: str, settings: SummarySettings, choice: str | None = None,
-              on_progress: ProgressCallback | None = None) -> tuple[loader.Loaded, seq2seq.Plan | None]:
-    """The model, and how the text will be fed to it (pieces, prefix, settings); no plan for an endpoint."""
+              on_progress: ProgressCallback | None = None) -> tuple[loader.Loaded, Plan | None]:
+    """The model, and how the text is fed to it (pieces, prefix, settings): built once per request;
+    no plan for a SageMaker endpoint (its own pipeline does all that)."""
     text = validate.text(text, "a text to summarize", limits.SUMMARIZE_CHARS)
     loaded = loader.get("summarize", choice, on_progress)
     if loaded.remote is not None:
         return loaded, None
-    return loaded, seq2seq.plan(loaded, text, TASK, settings.generate_kwargs(loaded.model))
+    return loaded, seq2seq.plan(loaded, text, TASK, settings.given())
 
 
 def summarize(text: str, settings: SummarySettings, choice: str | None = None,
@@ -77,18 +68,17 @@ def summarize(text: str, settings: SummarySettings, choice: str | None = None,
     loaded, text_plan = make_plan(text, settings, choice, on_progress)
     if text_plan is None:
         return seq2seq.remote_call(loaded, text, {"truncation": True, **settings.given()})[0]["summary_text"]
-    return " ".join(seq2seq.generate(loaded, text_plan, on_progress, "Summarizing"))
+    return seq2seq.generate(loaded, text_plan, on_progress, "Summarizing")
 
 
 def note(text: str, settings: SummarySettings, choice: str | None = None) -> str:
     """What the user should know about how the text was summarized ("" when it fit in one go)."""
-    text_plan = make_plan(text, settings, choice)[1]
-    return text_plan.note if text_plan else ""
+    return seq2seq.note(make_plan(text, settings, choice)[1])
 
 
 def code(text: str, settings: SummarySettings, choice: str | None = None) -> str:
-    """Plain transformers code that prints what `summarize` returns."""
-    loaded, text_plan = make_plan(text, settings, choice)
-    if text_plan is None:
-        return seq2seq.remote_code(loaded.resolved.location, text, {"truncation": True, **settings.given()})
-    return seq2seq.code(loaded.resolved, text_plan)
+    """models/snippets/seq2seq.py and a call on these inputs: prints what `summarize` returns."""
+    resolved = loader.resolve("summarize", choice)
+    if resolved.source == "sagemaker":
+        return seq2seq.remote_code(resolved.location, text, {"truncation": True, **settings.given()})
+    return snippets.program(["seq2seq"], *seq2seq.code_lines(resolved, text, TASK, settings.given()), "print(output)")

@@ -6,12 +6,12 @@ import copy
 from typing import Any
 
 import state
-from models import limits, loader, validate
+from models import limits, loader, snippets, validate
 from models.errors import InputError, ModelUnavailable
 from models.registry import TOKENIZERS
+from models.snippets import tokens as reference
 
 PADDING = ("longest", "max_length")
-COMPARED = ("tokens", "input_ids", "special_tokens_mask", "offsets")  # what the side-by-side view keeps
 
 
 def _tokenizer_name(name: object) -> str:
@@ -24,19 +24,7 @@ def tokenize(text: str, name: str) -> dict:
     """Everything the tokenizer produces for `text`; offsets index the text as given, [0, 0] for specials."""
     text = validate.text(text, "some text", limits.TOKENIZE_CHARS)
     tokenizer, _ = loader.tokenizer(_tokenizer_name(name))
-    encoding = tokenizer(text, return_offsets_mapping=True, return_special_tokens_mask=True)
-    result = {"tokens": tokenizer.convert_ids_to_tokens(encoding["input_ids"]),
-              "input_ids": encoding["input_ids"]}
-    if "token_type_ids" in encoding:  # BERT has them (sentence A/B); GPT-2 and T5 do not
-        result["token_type_ids"] = encoding["token_type_ids"]
-    result.update(
-        attention_mask=encoding["attention_mask"],
-        special_tokens_mask=encoding["special_tokens_mask"],
-        offsets=[list(pair) for pair in encoding["offset_mapping"]],
-        word_ids=encoding.word_ids(),  # which word of the text each token came from (None: special)
-        decoded=tokenizer.decode(encoding["input_ids"]),
-    )
-    return result
+    return reference.tokenize(tokenizer, text)
 
 
 def source_note(name: str) -> str:
@@ -58,12 +46,11 @@ def compare(text: str) -> dict[str, dict]:
     compared = {}
     for name, spec in TOKENIZERS.items():
         try:
-            result = tokenize(text, name)
+            tokenizer, _ = loader.tokenizer(name)
         except ModelUnavailable as exc:
             compared[name] = {"algorithm": spec.algorithm, "error": str(exc)}
             continue
-        compared[name] = {"algorithm": spec.algorithm, "count": len(result["input_ids"]),
-                          **{key: result[key] for key in COMPARED}}
+        compared[name] = reference.compared(tokenizer, text, spec.algorithm)
     return compared
 
 
@@ -98,17 +85,7 @@ def batch(text: str, name: str, max_length: int = 16, padding: str = "longest") 
     if padding not in PADDING:
         raise InputError(f"Padding must be one of: {', '.join(PADDING)}.")
     tokenizer, _ = loader.tokenizer(_tokenizer_name(name))
-    tokenizer = _with_pad_token(tokenizer)
-    # input_ids / attention_mask: (sentences, padded length), all rows the same length
-    encoding = tokenizer(lines, padding=padding, truncation=True, max_length=max_length)
-    full_lengths = [len(ids) for ids in tokenizer(lines)["input_ids"]]
-    result = {"tokens": [tokenizer.convert_ids_to_tokens(ids) for ids in encoding["input_ids"]],
-              "input_ids": encoding["input_ids"], "attention_mask": encoding["attention_mask"]}
-    if "token_type_ids" in encoding:
-        result["token_type_ids"] = encoding["token_type_ids"]
-    result.update(pad_token=tokenizer.pad_token, padding_side=tokenizer.padding_side,
-                  truncated=[length > max_length for length in full_lengths])
-    return result
+    return reference.batch(_with_pad_token(tokenizer), lines, max_length, padding)
 
 
 def _location(name: str) -> str:
@@ -116,62 +93,30 @@ def _location(name: str) -> str:
 
 
 def code(text: str, name: str) -> str:
-    """Plain transformers code that prints what `tokenize` returns (as JSON)."""
-    return f"""import json
-from transformers import AutoTokenizer
-
-tokenizer = AutoTokenizer.from_pretrained({_location(_tokenizer_name(name))!r})
-text = {text!r}
-enc = tokenizer(text, return_offsets_mapping=True, return_special_tokens_mask=True)
-result = {{"tokens": tokenizer.convert_ids_to_tokens(enc["input_ids"]), "input_ids": enc["input_ids"]}}
-if "token_type_ids" in enc:  # BERT only (sentence A / B)
-    result["token_type_ids"] = enc["token_type_ids"]
-result.update(attention_mask=enc["attention_mask"], special_tokens_mask=enc["special_tokens_mask"],
-              offsets=[list(pair) for pair in enc["offset_mapping"]], word_ids=enc.word_ids(),
-              decoded=tokenizer.decode(enc["input_ids"]))
-print(json.dumps(result, ensure_ascii=False))
-"""
+    """models/snippets/tokens.py and a call on these inputs: prints what `tokenize` returns."""
+    return snippets.program(["tokens"], _load_code(name), f"print(json.dumps(tokenize(tokenizer, {text!r})))")
 
 
 def compare_code(text: str) -> str:
-    """Plain transformers code that prints what `compare` returns."""
-    locations = {name: _location(name) for name in TOKENIZERS}
-    algorithms = {name: spec.algorithm for name, spec in TOKENIZERS.items()}
-    return f"""import json
-from transformers import AutoTokenizer
-
-text = {text!r}
-algorithms = {algorithms!r}
-result = {{}}
-for name, location in {locations!r}.items():
-    tokenizer = AutoTokenizer.from_pretrained(location)
-    enc = tokenizer(text, return_offsets_mapping=True, return_special_tokens_mask=True)
-    result[name] = {{"algorithm": algorithms[name], "count": len(enc["input_ids"]),
-                    "tokens": tokenizer.convert_ids_to_tokens(enc["input_ids"]), "input_ids": enc["input_ids"],
-                    "special_tokens_mask": enc["special_tokens_mask"],
-                    "offsets": [list(pair) for pair in enc["offset_mapping"]]}}
-print(json.dumps(result, ensure_ascii=False))
-"""
+    """models/snippets/tokens.py and a call on these inputs: prints what `compare` returns."""
+    tokenizers = {name: (_location(name), spec.algorithm) for name, spec in TOKENIZERS.items()}
+    return snippets.program(
+        ["tokens"], "from transformers import AutoTokenizer\n", f"tokenizers = {tokenizers!r}",
+        f"result = {{name: compared(AutoTokenizer.from_pretrained(location), {text!r}, algorithm)\n"
+        "          for name, (location, algorithm) in tokenizers.items()}",
+        "print(json.dumps(result))")
 
 
 def batch_code(text: str, name: str, max_length: int = 16, padding: str = "longest") -> str:
-    """Plain transformers code that prints what `batch` returns."""
-    lines = sentences(text)
-    max_length = int(max_length)
-    return f"""import json
-from transformers import AutoTokenizer
+    """models/snippets/tokens.py and a call on these inputs: prints what `batch` returns."""
+    return snippets.program(
+        ["tokens"], _load_code(name),
+        "if tokenizer.pad_token is None:  # GPT-2 has none: pad with <|endoftext|>\n"
+        "    tokenizer.pad_token = tokenizer.eos_token",
+        "print(json.dumps(" + snippets.call("batch", "tokenizer", sentences=sentences(text),
+                                            max_length=int(max_length), padding=padding) + "))")
 
-tokenizer = AutoTokenizer.from_pretrained({_location(_tokenizer_name(name))!r})
-if tokenizer.pad_token is None:  # GPT-2 has none: pad with <|endoftext|>
-    tokenizer.pad_token = tokenizer.eos_token
-sentences = {lines!r}
-# input_ids / attention_mask: one row per sentence, all the same length
-enc = tokenizer(sentences, padding={padding!r}, truncation=True, max_length={max_length})
-result = {{"tokens": [tokenizer.convert_ids_to_tokens(ids) for ids in enc["input_ids"]],
-          "input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}}
-if "token_type_ids" in enc:
-    result["token_type_ids"] = enc["token_type_ids"]
-result.update(pad_token=tokenizer.pad_token, padding_side=tokenizer.padding_side,
-              truncated=[len(ids) > {max_length} for ids in tokenizer(sentences)["input_ids"]])
-print(json.dumps(result, ensure_ascii=False))
-"""
+
+def _load_code(name: str) -> str:
+    return ("from transformers import AutoTokenizer\n\n"
+            f"tokenizer = AutoTokenizer.from_pretrained({_location(_tokenizer_name(name))!r})")

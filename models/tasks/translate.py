@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from models import limits, loader, validate
+from models import limits, loader, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import seq2seq
+
+if TYPE_CHECKING:
+    from models.snippets.seq2seq import Plan
 
 LANGUAGE_NAMES = {
     "de": "German", "fr": "French", "ro": "Romanian", "es": "Spanish", "it": "Italian", "nl": "Dutch",
@@ -55,12 +59,18 @@ def languages(loaded: loader.Loaded, choice: str | None = None) -> dict[str, str
     return found
 
 
+def task_named(target_language: str) -> str:
+    """The task key for a language given by name or code ("German", "de" -> "translation_en_to_de")."""
+    wanted = validate.text(target_language, "a target language", 40).strip().lower()
+    code = next((c for c, name in LANGUAGE_NAMES.items() if wanted in (c, name.lower())), wanted)
+    return f"translation_en_to_{code}"
+
+
 def _task_for(loaded: loader.Loaded, choice: str | None, target_language: str) -> str:
     offered_here = languages(loaded, choice)
-    wanted = validate.text(target_language, "a target language", 40).strip().lower()
-    for name, task in offered_here.items():
-        if wanted in (name.lower(), task.rsplit("_", 1)[-1]):
-            return task
+    task = task_named(target_language)
+    if task in offered_here.values():
+        return task
     model_name = loader.resolve("translate", choice).choice
     raise InputError(f"Unknown target language {target_language!r} for {model_name}. "
                      f"Pick one of: {', '.join(offered_here)}.")
@@ -74,10 +84,9 @@ def _length(max_new_tokens: int | None) -> dict:
 
 def make_plan(text: str, target_language: str, choice: str | None = None,
               on_progress: ProgressCallback | None = None,
-              max_new_tokens: int | None = None) -> tuple[loader.Loaded, seq2seq.Plan | None]:
-    """The model, and how the text will be fed to it: the language's prefix, sentences if long, settings.
-
-    No plan for a SageMaker endpoint: its own pipeline does all that.
+              max_new_tokens: int | None = None) -> tuple[loader.Loaded, Plan | None]:
+    """The model, and how the text is fed to it: the language's prefix, sentences if long, settings;
+    built once per request. No plan for a SageMaker endpoint: its own pipeline does all that.
     """
     text = validate.text(text, "a text to translate", limits.TRANSLATE_CHARS)
     length = _length(max_new_tokens)
@@ -85,11 +94,7 @@ def make_plan(text: str, target_language: str, choice: str | None = None,
     task = _task_for(loaded, choice, target_language)
     if loaded.remote is not None:
         return loaded, None
-    settings = seq2seq.pipeline_settings(loaded.model, task)
-    if length:
-        settings.pop("max_length", None)
-        settings.update(length)
-    return loaded, seq2seq.plan(loaded, text, task, settings, per_sentence=True)
+    return loaded, seq2seq.plan(loaded, text, task, length, per_sentence=True)
 
 
 def translate(text: str, target_language: str, choice: str | None = None,
@@ -99,19 +104,26 @@ def translate(text: str, target_language: str, choice: str | None = None,
     if text_plan is None:
         parameters = {"truncation": True, **_length(max_new_tokens)}
         return seq2seq.remote_call(loaded, text, parameters)[0]["translation_text"]
-    return " ".join(seq2seq.generate(loaded, text_plan, on_progress, "Translating"))
+    return seq2seq.generate(loaded, text_plan, on_progress, "Translating")
 
 
-def note(text: str, target_language: str, choice: str | None = None) -> str:
+def note(text: str, target_language: str, choice: str | None = None, max_new_tokens: int | None = None) -> str:
     """What the user should know about how the text was translated ("" when it fit in one go)."""
-    text_plan = make_plan(text, target_language, choice)[1]
-    return text_plan.note if text_plan else ""
+    return seq2seq.note(make_plan(text, target_language, choice, max_new_tokens=max_new_tokens)[1])
+
+
+def code_lines(text: str, target_language: str, choice: str | None = None, max_new_tokens: int | None = None,
+               output: str = "output") -> list[str]:
+    """Show code's footer lines that translate `text` as `translate` does, into the variable `output`."""
+    resolved = loader.resolve("translate", choice)
+    return seq2seq.code_lines(resolved, text, task_named(target_language), _length(max_new_tokens), True, output)
 
 
 def code(text: str, target_language: str, choice: str | None = None, max_new_tokens: int | None = None) -> str:
-    """Plain transformers code that prints what `translate` returns."""
-    loaded, text_plan = make_plan(text, target_language, choice, max_new_tokens=max_new_tokens)
-    if text_plan is None:
+    """models/snippets/seq2seq.py and a call on these inputs: prints what `translate` returns."""
+    resolved = loader.resolve("translate", choice)
+    if resolved.source == "sagemaker":
         parameters = {"truncation": True, **_length(max_new_tokens)}
-        return seq2seq.remote_code(loaded.resolved.location, text, parameters)
-    return seq2seq.code(loaded.resolved, text_plan)
+        return seq2seq.remote_code(resolved.location, text, parameters)
+    return snippets.program(["seq2seq"], *code_lines(text, target_language, choice, max_new_tokens),
+                            "print(output)")

@@ -69,9 +69,11 @@ def attention_heatmap(maps: attention.Maps) -> Any:
 
 
 def _side(value: object, where: str) -> dict:
+    from models.snippets.attention import TOP_ATTENDED  # imports torch: only once there is a result to draw
+
     side = received.record(value, where, ("text", "attends_to"))
     return {"text": received.text(side["text"], f"{where}.text", limits.ATTENTION_CHARS),
-            "attends_to": received.each(side["attends_to"], f"{where}.attends_to", attention.TOP_ATTENDED,
+            "attends_to": received.each(side["attends_to"], f"{where}.attends_to", TOP_ATTENDED,
                                         _attended)}
 
 

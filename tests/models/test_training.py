@@ -64,8 +64,3 @@ def test_training_uses_fewer_threads_and_restores_the_default():
     thread.start()
     thread.join()
     assert later == [default] and torch.get_num_threads() == default
-
-
-def test_lm_blocks():
-    assert training.lm_blocks(list(range(10)), 4) == [[0, 1, 2, 3], [4, 5, 6, 7]]
-    assert training.lm_blocks([1, 2], 4) == [[1, 2]]

@@ -1,1 +1,1 @@
-"""Helpers the tests share (fixtures and clients), one package."""
+"""Helpers the tests share: launching the app, wire clients, fixtures and stand-ins (one package)."""

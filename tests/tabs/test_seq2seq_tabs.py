@@ -1,15 +1,15 @@
 """The /qa, /summarize and /translate endpoints as users script them, and the code each tab shows."""
 
-import ast
-import os
-import subprocess
-import sys
+import json
 
 import pytest
 from gradio_client.exceptions import AppError
+from support import snippets
 
+from models import loader
 from models.tasks import qa, summarize, translate
 from tabs import qa as qa_tab
+from tabs import summarize as summarize_tab
 
 CONTEXT = "The treaty was signed in Paris in 1898 after long talks. It ended the war."
 ARTICLE = "The council voted to build a park. Work starts in spring. Residents wanted housing."
@@ -66,27 +66,31 @@ def test_no_answer_is_explained():
     assert "Score" in qa_tab.verdict([{"answer": "Paris", "score": 0.7, "start": 25, "end": 30}])
 
 
-SEPARATOR = "----- next snippet -----"
-
-
-def run_snippets(*codes: str) -> list[str]:
-    """What each snippet prints, run one after the other in one fresh interpreter (imports are slow here)."""
-    driver = "\n".join(f"exec({code!r}, {{}})\nprint({SEPARATOR!r})" for code in codes)
-    result = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    return [out.removeprefix("\n").removesuffix("\n") for out in result.stdout.split(SEPARATOR)[:-1]]
-
-
 def test_each_tab_shows_code_that_prints_what_the_tab_returns(offline_pack):
-    """Plain transformers, in a subprocess: QA over several windows, summary in pieces, translation."""
+    """Show code's programs as users run them: QA over several windows, a summary in pieces, a translation."""
+    from models.snippets import qa as reference
+
     context, question = CONTEXT * 40, "Where was it signed?"
     long = " ".join([ARTICLE] * 12)  # several pieces for the tiny BART
     settings = summarize.SummarySettings.checked(4, 1, 2, 2.0, 3)
     text = "Where is the station?"
-    printed = run_snippets(qa.code(question, context, 3), summarize.code(long, settings),
-                           translate.code(text, "German", max_new_tokens=3))
-    assert ast.literal_eval(printed[0]) == [{**a, "score": round(a["score"], 4)}
-                                            for a in qa.answer(question, context, 3)]
-    assert printed[1] == summarize.summarize(long, settings)
-    assert printed[2] == translate.translate(text, "German", max_new_tokens=3)
+    answers, summary, translation = snippets.run([
+        qa.code(question, context, 3), summarize.code(long, settings),
+        translate.code(text, "German", max_new_tokens=3)])
+    assert len(reference.windows(loader.get("qa").tokenizer, question, context)) > 1
+    snippets.assert_same(json.loads(answers), qa.answer(question, context, 3))
+    assert "pieces" in summarize.note(long, settings)
+    assert summary == summarize.summarize(long, settings) + "\n"
+    assert translation == translate.translate(text, "German", max_new_tokens=3) + "\n"
+
+
+def test_one_click_builds_one_plan(offline_pack, monkeypatch):
+    """Summarize's run, its note and its Show code share the plan the run built."""
+    from models.snippets import seq2seq as reference
+
+    built, plan = [], reference.plan
+    monkeypatch.setattr(reference, "plan", lambda *args: built.append(args) or plan(*args))
+    inputs = (" ".join([ARTICLE] * 12) + " Once more.", 4, 1, 2, 2.0, 3, None)
+    assert summarize_tab.run(*inputs, progress=lambda *args, **kwargs: None)
+    assert "pieces" in summarize_tab.note(*inputs) and "text_plan = plan(" in summarize_tab.code(*inputs)
+    assert len(built) == 1

@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+from support import snippets
 
 from models.errors import InputError
+from models.snippets import attention as reference
 from models.tasks import attention, internals
 
 NOVEL_A, NOVEL_B = "I read a good novel.", "Attention is a novel idea."
@@ -39,8 +41,8 @@ def test_maps_are_every_head_over_the_shown_tokens(novel, offline_pack):
 
 def test_heatmap_is_the_chosen_head_or_the_mean(novel):
     keep = list(range(8))
-    np.testing.assert_array_equal(attention.head_matrix(novel, 4, 7, False, keep), novel.attentions[4, 7])
-    np.testing.assert_allclose(attention.head_matrix(novel, 4, 7, True, keep), novel.attentions[4].mean(axis=0))
+    np.testing.assert_array_equal(reference.head_matrix(novel, 4, 7, False, keep), novel.attentions[4, 7])
+    np.testing.assert_allclose(reference.head_matrix(novel, 4, 7, True, keep), novel.attentions[4].mean(axis=0))
 
 
 def test_hiding_special_tokens_drops_cls_and_sep(novel, offline_pack):
@@ -76,7 +78,7 @@ def test_the_word_in_context_moves_away_layer_by_layer(offline_pack):
     assert first > 0.95 and last < first - 0.05  # same embedding at first, context pulls them apart
     assert result["sentences"]["a"]["positions"] == [5] and result["sentences"]["b"]["positions"] == [4]
     weights = [p["weight"] for p in result["sentences"]["a"]["attends_to"]]
-    assert weights == sorted(weights, reverse=True) and len(weights) == attention.TOP_ATTENDED
+    assert weights == sorted(weights, reverse=True) and len(weights) == reference.TOP_ATTENDED
 
 
 def test_the_same_sentence_twice_gives_similarity_one(offline_pack):
@@ -95,3 +97,15 @@ def test_a_missing_word_is_named(offline_pack):
         attention.compare_word(NOVEL_A, "Attention is new.", "novel")
     with pytest.raises(InputError, match="is not in sentence A"):
         attention.compare_word("Novelty sells.", NOVEL_B, "novel")  # whole words only
+
+
+def test_show_code_prints_the_maps_and_the_word_in_context(offline_pack):
+    maps = [(NOVEL_A, 4, 7, False, False, None), (NOVEL_B, 1, 2, True, True, GPT2)]
+    printed = snippets.results([attention.attention_code(*args) for args in maps] +
+                               [attention.compare_word_code(NOVEL_A, NOVEL_B, " novel ")])
+    for (text, layer, head, average, hide, choice), shown in zip(maps, printed):
+        run = internals.forward(text, choice)
+        keep = attention.shown_positions(run, hide)
+        matrix = np.round(reference.head_matrix(run, layer, head, average, keep), 4).tolist()
+        assert shown == {"tokens": [run.tokens[i] for i in keep], "attention": matrix}
+    snippets.assert_same(printed[-1], attention.compare_word(NOVEL_A, NOVEL_B, " novel "))

@@ -1,14 +1,13 @@
 """The fine-tuning lab on tiny models: data checks, the training loops, My model, cancel and failure."""
 
-import json
-
 import pytest
-from run_snippet import run_snippet
+from support import snippets
 
 import config
 from models import loader, training
 from models.errors import InputError
-from models.tasks import finetune, finetune_code, sentiment
+from models.snippets import classifier
+from models.tasks import finetune, sentiment
 
 WORDS = {"POSITIVE": ["good", "great", "lovely", "superb"], "NEGATIVE": ["bad", "awful", "dreadful", "poor"]}
 TOY_CSV = "text,label\n" + "".join(f"a {w} {thing},{label}\n" for label, words in WORDS.items()
@@ -49,7 +48,7 @@ def test_empty_examples_mean_the_project_set():
 
 def test_csv_columns_in_any_order_quotes_and_blank_lines():
     examples = finetune.parse_examples('label,text\nPOS,"Great, really."\n\nNEG,Bad.\n')
-    assert [(e.text, e.label) for e in examples] == [("Great, really.", "POS"), ("Bad.", "NEG")]
+    assert examples == [("Great, really.", "POS"), ("Bad.", "NEG")]
 
 
 @pytest.mark.parametrize("csv_text, message", [
@@ -92,14 +91,14 @@ def test_settings_out_of_range_are_refused(epochs, lr, batch, message):
 
 def test_stratified_split_holds_out_each_label_and_repeats():
     examples = finetune.parse_examples("")
-    train, test = training.stratified_split(examples, 0.2, seed=0)
-    assert len(test) == 80 and sum(e.label == "POSITIVE" for e in test) == 40
+    train, test = classifier.stratified_split(examples, 0.2, seed=0)
+    assert len(test) == 80 and sum(label == "POSITIVE" for _, label in test) == 40
     assert len(train) + len(test) == 400 and not set(map(id, train)) & set(map(id, test))
-    assert training.stratified_split(examples, 0.2, seed=0) == (train, test)
+    assert classifier.stratified_split(examples, 0.2, seed=0) == (train, test)
 
 
 def test_confusion_matrix_counts():
-    matrix = training.confusion_matrix(["a", "a", "b", "c"], ["a", "b", "b", "a"], ["a", "b", "c"])
+    matrix = classifier.confusion_matrix(["a", "a", "b", "c"], ["a", "b", "b", "a"], ["a", "b", "c"])
     assert matrix == [[1, 1, 0], [0, 1, 0], [1, 0, 0]]
 
 
@@ -148,7 +147,7 @@ def test_failed_run_keeps_the_previous_model(tiny_base, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(training, "predict_labels", broken)
+    monkeypatch.setattr(classifier, "predict", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
         run(finetune.train_classifier(TOY_CSV, 1, 1e-2, 20))
     assert loader.get("sentiment", loader.MY_MODEL) is previous
@@ -156,9 +155,17 @@ def test_failed_run_keeps_the_previous_model(tiny_base, monkeypatch):
 
 def test_classifier_code_prints_the_same_metrics(tiny_base):
     _, result = toy_run(epochs=4, batch_size=8)
-    snippet = finetune_code.classifier(TOY_CSV, 4, 2e-2, 8, "", False, None)
-    printed = run_snippet(snippet)
-    assert json.loads(printed) == {key: result[key] for key in finetune.CODE_KEYS}
+    printed, = snippets.results([finetune.classifier_code(TOY_CSV, 4, 2e-2, 8, "", False, None)],
+                                threads=training.training_threads())
+    app_only = ("base_model", "status", "seconds", "saved_to", "serves")
+    snippets.assert_same(printed, {key: value for key, value in result.items() if key not in app_only})
+
+
+def test_lm_blocks():
+    from models.snippets import causal_lm
+
+    assert causal_lm.blocks(list(range(10)), 4) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert causal_lm.blocks([1, 2], 4) == [[1, 2]]
 
 
 def test_language_model_loss_goes_down_and_code_agrees(offline_pack):
@@ -167,9 +174,9 @@ def test_language_model_loss_goes_down_and_code_agrees(offline_pack):
     assert result["loss_end"] < result["loss_start"] - 0.5
     assert result["before"].startswith(result["prompt"]) and result["after"].startswith(result["prompt"])
     assert result["prompt"] == "The cat sat on the" and len(result["losses"]) == 8
-    snippet = finetune_code.language_model(text, 8, 3e-3)
-    printed = run_snippet(snippet)
-    assert json.loads(printed) == {k: result[k] for k in ("loss_start", "loss_end", "before", "after")}
+    printed, = snippets.results([finetune.lm_code(text, 8, 3e-3)], threads=training.training_threads())
+    assert result.pop("status") == "done"
+    snippets.assert_same(printed, result)
 
 
 @pytest.mark.parametrize("text, steps, message", [("x" * 20_001, 5, "limit is 20,000"), ("Hi.", 0, "Steps must be"),
@@ -191,9 +198,8 @@ def test_pair_batch_shows_segments_padding_and_labels(offline_pack):
     assert set(types[:second]) == {0} and types[second] == 1
     assert all(m == (t != "[PAD]") for m, t in zip(mask, tokens))
     assert any(m == 0 for row in batch["attention_mask"] for m in row)  # something was padded
-    snippet = finetune_code.pairs("The cat sat.", "A cat was sitting.", 2)
-    printed = run_snippet(snippet)
-    assert json.loads(printed) == json.loads(json.dumps(batch))
+    printed, = snippets.results([finetune.pairs_code("The cat sat.", "A cat was sitting.", 2)])
+    snippets.assert_same(printed, batch)
 
 
 @pytest.mark.parametrize("args, message", [(("", "B"), "first sentence"), (("A", "B", 8), "Pairs from the example")])

@@ -1,16 +1,13 @@
 """Generation on the tiny GPT-2: seeded runs repeat, every strategy matches model.generate, streams grow,
 closing a stream stops its thread, the probability view and the side-by-side agree with plain transformers."""
 
-import json
-import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import torch
+from support import snippets
 from waiting import slow_down, wait_until
 
 import config
@@ -195,13 +192,7 @@ def test_show_code_snippets_print_the_same_texts(offline_pack, fresh_state, dtyp
     sampling = settings(temperature=0.8, top_k=40, top_p=0.9, num_return_sequences=2, seed=11,
                         repetition_penalty=1.2, no_repeat_ngram_size=3)
     beams = settings(do_sample=False, num_beams=3, num_return_sequences=2)
-    # Both snippets in one interpreter: importing transformers is most of the cost.
-    script = gen.code(PROMPT, sampling) + "\n" + gen.code(PROMPT, beams)
-    # PYTHONPATH (with the socket guard) and the offline settings are inherited from this process.
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          env=os.environ.copy())
-    assert done.returncode == 0, done.stderr
-    printed = [json.loads(line) for line in done.stdout.strip().splitlines()[-2:]]
+    printed = snippets.results([gen.code(PROMPT, sampling), gen.code(PROMPT, beams)])
     expected = [generate(PROMPT, sampling), generate(PROMPT, beams)]
     assert printed == [[texts[0], texts] for texts in expected]
 
@@ -212,8 +203,5 @@ def test_on_a_cpu_with_native_bf16_the_model_and_its_code_use_it(offline_pack, f
     greedy = settings(do_sample=False, max_new_tokens=6)
     script = gen.code(PROMPT, greedy)
     assert "dtype='bfloat16', attn_implementation='eager'" in script
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          env=os.environ.copy())
-    assert done.returncode == 0, done.stderr
     texts = generate(PROMPT, greedy)
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [texts[0], texts]
+    assert snippets.results([script]) == [[texts[0], texts]]

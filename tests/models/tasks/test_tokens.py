@@ -1,6 +1,7 @@
 """Tokenizer explorer: the real BERT and GPT-2 ids, offsets over the text, special tokens, batches."""
 
 import pytest
+from support import snippets
 
 from models.errors import InputError
 from models.tasks import tokens
@@ -94,3 +95,14 @@ def test_mistakes_say_what_to_do(offline_pack, call, message):
     with pytest.raises(InputError, match=message):
         call()
 
+
+def test_show_code_prints_what_each_endpoint_returns(offline_pack):
+    two = "I read a good novel.\nAttention is a novel idea, really."
+    cases = [(tokens.tokenize, tokens.code, (NOVEL + " 🤗 ünïcode", "gpt2")),
+             (tokens.tokenize, tokens.code, (NOVEL, "t5-small")),
+             (tokens.compare, tokens.compare_code, ("Tokenizers split unbelievable words.",)),
+             (tokens.batch, tokens.batch_code, (two, "gpt2", 6, "max_length")),
+             (tokens.batch, tokens.batch_code, (two, "bert-base-uncased"))]
+    printed = snippets.results([code(*inputs) for _, code, inputs in cases])
+    for (endpoint, _, inputs), shown in zip(cases, printed):
+        snippets.assert_same(shown, endpoint(*inputs))

@@ -5,7 +5,8 @@ from references import seq2seq_generate
 
 from models import loader
 from models.errors import InputError
-from models.tasks import seq2seq, translate
+from models.snippets import seq2seq
+from models.tasks import translate
 
 TEXT = "The weather is lovely today, so we are going for a walk by the lake."
 PREFIXES = {"German": "translate English to German: ", "French": "translate English to French: ",
@@ -55,7 +56,7 @@ def test_a_long_text_is_translated_sentence_by_sentence(t5):
     long = " ".join(f"Sentence {i} is about the old house by the lake, and the garden behind it." for i in range(45))
     _, plan = translate.make_plan(long, "German", max_new_tokens=2)
     assert plan.pieces == seq2seq.split_sentences(long) and len(plan.pieces) == 45
-    assert "45 pieces" in plan.note
+    assert "45 pieces" in translate.note(long, "German", max_new_tokens=2)
     first_two = [seq2seq_generate(t5, PREFIXES["German"] + p, num_beams=4, early_stopping=True, max_new_tokens=2)
                  for p in plan.pieces[:2]]
     result = translate.translate(long, "German", max_new_tokens=2)

@@ -246,12 +246,12 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
         with state.lock:
             if key in state.models:
                 return state.models[key]
+        if on_progress:
+            on_progress(0.0, f"Loading {resolved.label} (first use)")
         estimate = estimate_bytes(resolved)  # before taking the state lock: it may ask the Hub
         with state.lock:
             _make_room(resolved, key, estimate)
         try:
-            if on_progress:
-                on_progress(0.0, f"Loading {resolved.label} (first use)")
             loaded = _load(resolved)
         finally:
             with state.lock:

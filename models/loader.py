@@ -33,8 +33,9 @@ SAGEMAKER_PREFIX = remote.SAGEMAKER_PREFIX
 LOW_MEMORY_BYTES = 1 << 30  # below 1 GiB available, free the least recently used models first
 HUB_PROBE_TIMEOUT_S = 3.0  # one HEAD of a config.json: a Hub that has not answered by then counts as down
 HUB_RETRY_S = 60.0  # a Hub (or checkpoint) that did not answer is asked again after this long, not before
-# Never convert a checkpoint without safetensors mid-request: transformers would call an external conversion
-# service (and wait on it). With this set it fails at once instead, and _load says why. Read on every call.
+# Never convert a checkpoint without safetensors mid-request: given a Hub id, transformers would call an external
+# conversion service (and wait on it). The app loads from the downloaded snapshot (models.download, safetensors
+# only), so this is a second lock on the same door: transformers reads it on every call.
 os.environ["DISABLE_SAFETENSORS_CONVERSION"] = "1"
 
 
@@ -49,7 +50,7 @@ class Resolved:
     model_class: str
     demo_weights: bool = False
     offline_entry: str | None = None
-    revision: str | None = None  # a Hub revision pinned by the registry (REVISIONS), else the Hub's main
+    revision: str | None = None  # the Hub revision loaded: the registry's pin (REVISIONS, refs/pr/N); None: main
 
     @property
     def label(self) -> str:
@@ -83,22 +84,24 @@ class Resolved:
 
     @property
     def load_kwargs(self) -> dict[str, str]:
-        """What from_pretrained gets for the model, besides the location: the pinned revision, the dtype
-        (float32 too: transformers' own default is the checkpoint's dtype) and eager attention where wanted."""
-        kwargs = {**self.revision_kwargs, "dtype": self.dtype}
+        """What from_pretrained gets for the model besides its folder: the dtype (float32 too: transformers' own
+        default is the checkpoint's dtype) and eager attention where wanted. The revision is the folder's own:
+        the download fetched that snapshot."""
+        kwargs = {"dtype": self.dtype}
         if wants_eager(self):
             kwargs["attn_implementation"] = "eager"
         return kwargs
 
     @property
     def revision_kwargs(self) -> dict[str, str]:
-        """{"revision": ...} where the registry pins one: for tokenizers, configs and the labs' training copies."""
+        """{"revision": ...} where the registry pins one: what a snippet, loading from the Hub id, must name."""
         return {"revision": self.revision} if self.revision else {}
 
     def _shown_kwargs(self) -> dict[str, Any]:
         # float32 is left out of snippets: every registry checkpoint stores float32, which is what
         # transformers' default (dtype="auto": the checkpoint's own) then loads.
-        return {key: value for key, value in self.load_kwargs.items() if (key, value) != ("dtype", "float32")}
+        shown = {key: value for key, value in self.load_kwargs.items() if (key, value) != ("dtype", "float32")}
+        return {**self.revision_kwargs, **shown}
 
     @property
     def from_pretrained_args(self) -> str:
@@ -252,7 +255,7 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
         with state.lock:
             _make_room(resolved, key, estimate)
         try:
-            loaded = _load(resolved)
+            loaded = _load(resolved, on_progress)
         finally:
             with state.lock:
                 state.loading.pop(key, None)
@@ -264,19 +267,16 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
         return loaded
 
 
-def _load(resolved: Resolved) -> Loaded:
+def _load(resolved: Resolved, on_progress: ProgressCallback | None = None) -> Loaded:
     try:
         if resolved.source == "sagemaker":
             return Loaded(resolved, None, None, 0, remote=remote.connect(resolved.choice))
-        path = _folder_or_id(resolved)
+        path = local_folder(resolved, on_progress)  # a Hub checkpoint: its snapshot at the pinned revision
         model = _load_model(resolved, path)
-        tokenizer = _load_tokenizer(path, resolved.revision)
+        tokenizer = _load_tokenizer(path)
     except (InputError, ModelUnavailable):
         raise
     except Exception as exc:  # any loading failure is this model's alone: say so, keep serving
-        if isinstance(exc, OSError) and "model.safetensors" in str(exc):  # transformers found none to load
-            log.warning("%s has no safetensors weights: %s", resolved.choice, _short(exc))
-            raise _no_safetensors(resolved) from exc
         log.exception("loading %s failed", resolved.choice)
         raise ModelUnavailable(
             f"The model {resolved.label} could not be loaded ({_short(exc)}). "
@@ -286,24 +286,28 @@ def _load(resolved: Resolved) -> Loaded:
 
 
 def _no_safetensors(resolved: Resolved) -> ModelUnavailable:
-    where = "in its folder" if resolved.source == "local" else f"at revision {resolved.revision or 'main'!r}"
     return ModelUnavailable(
-        f"The model {resolved.label} has no safetensors weights {where}, only pickled ones (pytorch_model.bin), "
-        "which this app never loads (unpickling can run code) and never converts mid-request. Pick another "
-        "model; for a Hub checkpoint, models/registry.py can pin a revision that has model.safetensors (the "
-        "Hub's safetensors conversion pull request, refs/pr/N)."
+        f"{resolved.location} has no safetensors weights, only pickled ones (pytorch_model.bin) or none, and this "
+        "app loads safetensors only: unpickling can run code. Save the model with save_pretrained "
+        "(safetensors is its default), or pick another model."
     )
 
 
-def _folder_or_id(resolved: Resolved) -> str:
+def local_folder(resolved: Resolved, on_progress: ProgressCallback | None = None, weights: bool = True) -> str:
+    """The folder on this machine that `resolved` loads from; a Hub checkpoint is downloaded first (at its pinned
+    revision), with progress (weights=False: config and tokenizer only)."""
     if resolved.source == "offline":
         return str(offline.entry_path(resolved.offline_entry))
+    if resolved.source == "hub":
+        from models import download
+
+        return str(download.fetch(resolved.location, resolved.revision, on_progress, weights=weights))
     if resolved.source == "local":
         folder = Path(resolved.location)
         if not (folder / "config.json").is_file():
             raise ModelUnavailable(f"{resolved.location} is not a model folder (no config.json). "
                                    "Pass a folder written by save_pretrained, or a Hub id.")
-        if not any(folder.glob("*.safetensors")):
+        if weights and not any(folder.glob("*.safetensors")):
             raise _no_safetensors(resolved)
     return resolved.location
 
@@ -355,14 +359,8 @@ def _load_model(resolved: Resolved, path: str):
     return model.eval()
 
 
-def _load_tokenizer(path: str, revision: str | None = None):
-    revision_kwargs = {"revision": revision} if revision else {}
-    return transformers_attr("AutoTokenizer").from_pretrained(path, trust_remote_code=False, **revision_kwargs)
-
-
-def load_tokenizer(resolved: Resolved) -> Any:
-    """A fresh tokenizer of a resolved model (its pinned revision included), without loading the model."""
-    return _load_tokenizer(resolved.location_for_code, resolved.revision)
+def _load_tokenizer(path: str):
+    return transformers_attr("AutoTokenizer").from_pretrained(path, trust_remote_code=False)
 
 
 def _nbytes(model) -> int:
@@ -414,21 +412,18 @@ def estimate_bytes(resolved: Resolved) -> int | None:
         return 0  # a remote endpoint or a model already in memory: nothing to load here
     try:
         if resolved.source != "hub":
-            files = sorted(Path(_folder_or_id(resolved)).glob("*.safetensors"))
+            files = sorted(Path(local_folder(resolved)).glob("*.safetensors"))
             return _weights_bytes(_safetensors_elements(files), resolved.dtype) if files else None
         from huggingface_hub import get_safetensors_metadata, try_to_load_from_cache
-        from huggingface_hub.errors import NotASafetensorsRepoError
 
         cached = try_to_load_from_cache(resolved.location, "model.safetensors", revision=resolved.revision)
         if isinstance(cached, str):
             return _weights_bytes(_safetensors_elements([Path(cached)]), resolved.dtype)
         if config.current().hub_offline:
             return None
-        try:
-            metadata = get_safetensors_metadata(resolved.location, revision=resolved.revision,
-                                                timeout=HUB_PROBE_TIMEOUT_S)
-        except NotASafetensorsRepoError as exc:  # neither model.safetensors nor an index: fail before any download
-            raise _no_safetensors(resolved) from exc
+        # Only the headers (a few KB) of the revision's safetensors; none at all is the download's to explain.
+        metadata = get_safetensors_metadata(resolved.location, revision=resolved.revision,
+                                            timeout=HUB_PROBE_TIMEOUT_S)
         return _weights_bytes(metadata.parameter_count, resolved.dtype)
     except ModelUnavailable:
         raise
@@ -497,7 +492,11 @@ def tokenizer(name: str) -> tuple[Any, str]:
         if key in state.tokenizers:
             return state.tokenizers[key], source
     try:
-        loaded = _load_tokenizer(location, REVISIONS.get(location) if source == "hub" else None)
+        if source == "hub":
+            from models import download
+
+            location = str(download.fetch(location, REVISIONS.get(location), weights=False))
+        loaded = _load_tokenizer(location)
     except Exception as exc:
         raise ModelUnavailable(f"The {name} tokenizer could not be loaded ({_short(exc)}).") from exc
     with state.lock:

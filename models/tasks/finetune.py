@@ -148,11 +148,11 @@ def _trainable(task: str, choice: str | None) -> loader.Resolved:
 
 def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
     """A new trainable copy of the generation model (the Generation tab keeps its own)."""
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    model = AutoModelForCausalLM.from_pretrained(resolved.location_for_code, use_safetensors=True,
-                                                 trust_remote_code=False, **resolved.revision_kwargs)
-    return model, loader.load_tokenizer(resolved)
+    folder = loader.local_folder(resolved)
+    model = AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True, trust_remote_code=False)
+    return model, AutoTokenizer.from_pretrained(folder)
 
 
 def my_model_folder() -> Path:
@@ -188,8 +188,8 @@ def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any =
 
         started = time.monotonic()
         emit({"status": f"loading {resolved.choice}", "step": 0, "losses": []})
-        model, tokenizer = classifier.new_classifier(resolved.location_for_code, label_names,
-                                                     bool(freeze_embeddings), SEED)
+        model, tokenizer = classifier.new_classifier(loader.local_folder(resolved), label_names,
+                                                    bool(freeze_embeddings), SEED)
         train, test = classifier.stratified_split(examples, TEST_FRACTION, SEED)
         losses = classifier.train(model, tokenizer, train, settings.epochs, settings.learning_rate,
                                   settings.batch_size, SEED, training.step_updates(emit), should_stop)
@@ -239,14 +239,15 @@ def train_lm(text: str | None, steps: Any = 30, learning_rate: Any = 1e-3,
 
 def base_tokenizer(choice: str | None = None) -> Any:
     """The fine-tuning base model's tokenizer alone (cached in state; the model itself is not loaded)."""
-    resolved = _trainable("finetune", choice)
-    key = f"{resolved.location_for_code}@{resolved.revision or ''}"
+    from transformers import AutoTokenizer
+
+    location = loader.local_folder(_trainable("finetune", choice), weights=False)
     with state.lock:
-        if key in state.base_tokenizers:
-            return state.base_tokenizers[key]
-    loaded = loader.load_tokenizer(resolved)
+        if location in state.base_tokenizers:
+            return state.base_tokenizers[location]
+    loaded = AutoTokenizer.from_pretrained(location)
     with state.lock:
-        return state.base_tokenizers.setdefault(key, loaded)
+        return state.base_tokenizers.setdefault(location, loaded)
 
 
 def pair_batch(sentence1: str, sentence2: str, examples: Any = 3, choice: str | None = None) -> dict:

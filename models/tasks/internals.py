@@ -106,5 +106,5 @@ def shape(choice: str | None) -> tuple[int, int]:
     from transformers import AutoConfig
 
     resolved = loader.resolve(task_of(choice), choice)
-    config = AutoConfig.from_pretrained(resolved.location_for_code, **resolved.revision_kwargs)
+    config = AutoConfig.from_pretrained(loader.local_folder(resolved, weights=False))
     return config.num_hidden_layers, config.num_attention_heads

@@ -47,9 +47,12 @@ def classify_batch(loaded: loader.Loaded, texts: list[str]) -> list[dict[str, fl
 
 
 def _max_length(loaded: loader.Loaded) -> int:
-    # Tokenizers saved without a length say "very large": the position table is the real limit.
+    # Tokenizers saved without a length say "very large": the position table is the real limit. RoBERTa's
+    # positions start after its padding id (pad + 1, ...), so its 514 rows hold 512 tokens.
     limit = getattr(loaded.model.config, "max_position_embeddings", None) or 512
-    return min(loaded.tokenizer.model_max_length, limit)
+    embeddings = getattr(loaded.model.base_model, "embeddings", None)
+    offset = getattr(embeddings, "padding_idx", None)
+    return min(loaded.tokenizer.model_max_length, limit - (offset + 1 if offset is not None else 0))
 
 
 def _probabilities(logits, config):

@@ -245,9 +245,11 @@ def _bucket(value: object, where: str, phrases: int) -> dict:
 def lstm_comparison(losses: Sequence[float], result: object) -> Any:
     """The LSTM's loss curve, and its held-out quality per sentence-length bucket beside T5's (from the
     "quality_by_length" of an /lstm_compare result)."""
+    from models.snippets import lstm as reference  # imports torch: only once there is a result to draw
+
     result = received.record(result, "the result", ("quality_by_length",))
-    phrases = len(lstm.phrases())
-    buckets = received.each(result["quality_by_length"], "quality_by_length", len(lstm.BUCKETS),
+    phrases = len(reference.read_pairs(lstm.phrases_path()))
+    buckets = received.each(result["quality_by_length"], "quality_by_length", len(reference.BUCKETS),
                             lambda value, where: _bucket(value, where, phrases))
     fig = figure(12, 4)
     _loss_axes(fig.add_subplot(1, 2, 1), losses, "LSTM training loss")

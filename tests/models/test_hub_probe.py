@@ -1,5 +1,5 @@
 """The Hub as the auto profile finds it: HF_ENDPOINT's own scheme, host and port, asked over HTTP; a Hub that did
-not answer asked again after a while; a checkpoint without safetensors refused at once, never converted.
+not answer asked again after a while (the downloads themselves: tests/models/test_hub_profile.py).
 
 huggingface_hub reads HF_ENDPOINT when it is imported, and this test session runs offline: each case runs in a
 fresh process with the Hub stand-in (tests/support/hub_stub.py) on 127.0.0.1, the socket guard still on.
@@ -14,7 +14,6 @@ SST2 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 PREAMBLE = """
 import json, os, socket, sys, time
 from tests.support.hub_stub import StubHub
-CONFIG = b'{"model_type": "bert", "architectures": ["BertForTokenClassification"]}'
 """
 
 
@@ -63,28 +62,3 @@ after = loader.resolve("sentiment").source
 print(json.dumps({{"down": down, "within": within, "asked_within": asked_within, "after": after}}))
 """, tmp_path)
     assert result == {"down": "offline", "within": "offline", "asked_within": 0, "after": "hub"}
-
-
-def test_a_checkpoint_without_safetensors_fails_at_once_and_is_never_converted(tmp_path):
-    result = run("""
-hub = StubHub({"dslim/bert-base-NER": {"config.json": CONFIG}}).start()  # pytorch_model.bin only, as it were
-os.environ["HF_ENDPOINT"] = hub.url
-import config
-config.use(config.load_settings([]))
-from models import loader
-failures = []
-for load in (lambda: loader.get("ner"), lambda: loader._load(loader.resolve("ner"))):  # loader, transformers
-    try:
-        load()
-    except Exception as exc:
-        failures.append(f"{type(exc).__name__}: {exc}")
-print(json.dumps({"failures": failures, "asked": hub.requests}))
-""", tmp_path, profile="hub")
-    assert len(result["failures"]) == 2
-    for failure in result["failures"]:
-        assert failure.startswith("ModelUnavailable: The model dslim/bert-base-NER has no safetensors weights at "
-                                  "revision 'main'"), failure
-    # transformers' conversion path starts by listing the repo's discussions (then calls a conversion Space).
-    assert not [request for request in result["asked"] if "discussions" in request or "commits" in request]
-    assert not [request for request in result["asked"] if request.startswith("GET") and "/resolve/" in request
-                and "config.json" not in request]  # no weights were downloaded

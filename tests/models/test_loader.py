@@ -104,7 +104,7 @@ def test_pytorch_bin_only_folder_is_refused(fresh_loader, settings, offline_pack
     (folder / "model.safetensors").unlink()
     torch.save(model.state_dict(), folder / "pytorch_model.bin")
     with_settings(settings, model_overrides={"ner": str(folder)})
-    with pytest.raises(ModelUnavailable, match="no safetensors weights in its folder.*never loads"):
+    with pytest.raises(ModelUnavailable, match="has no safetensors weights.*loads safetensors only"):
         loader.get("ner")
 
 
@@ -136,9 +136,9 @@ def test_room_is_made_before_a_load_not_after(fresh_loader, settings, monkeypatc
     seen_when_loading = []
     load = loader._load
 
-    def recording(resolved):
+    def recording(resolved, on_progress=None):
         seen_when_loading.append([location for location, _ in loader.in_memory()])
-        return load(resolved)
+        return load(resolved, on_progress)
 
     monkeypatch.setattr(loader, "_load", recording)
     loader.get("fill_mask")
@@ -159,7 +159,7 @@ def test_pinned_revisions_reach_from_pretrained_and_show_code(fresh_loader, sett
     with_settings(settings, profile="hub")  # resolving only: nothing is downloaded
     resolved = loader.resolve("sentiment", "cardiffnlp/twitter-roberta-base-sentiment-latest")
     assert resolved.revision == "refs/pr/10" == REVISIONS[resolved.choice]
-    assert resolved.load_kwargs["revision"] == "refs/pr/10" and resolved.cache_key[-1] == "refs/pr/10"
+    assert resolved.revision_kwargs == {"revision": "refs/pr/10"} and resolved.cache_key[-1] == "refs/pr/10"
     assert "revision='refs/pr/10'" in sentiment.code("Nice.", resolved.choice)
     summarizer = loader.resolve("summarize")
     assert summarizer.tokenizer_args == ", revision='refs/pr/18'"

@@ -251,11 +251,8 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
                 return state.models[key]
         if on_progress:
             on_progress(0.0, f"Loading {resolved.label} (first use)")
-        estimate = estimate_bytes(resolved)  # before taking the state lock: it may ask the Hub
-        with state.lock:
-            _make_room(resolved, key, estimate)
         try:
-            loaded = _load(resolved, on_progress)
+            loaded = _load(resolved, key, on_progress)
         finally:
             with state.lock:
                 state.loading.pop(key, None)
@@ -267,11 +264,15 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
         return loaded
 
 
-def _load(resolved: Resolved, on_progress: ProgressCallback | None = None) -> Loaded:
+def _load(resolved: Resolved, key: tuple, on_progress: ProgressCallback | None = None) -> Loaded:
     try:
         if resolved.source == "sagemaker":
             return Loaded(resolved, None, None, 0, remote=remote.connect(resolved.choice))
         path = local_folder(resolved, on_progress)  # a Hub checkpoint: its snapshot at the pinned revision
+        # On disk now, not yet in memory: make room for it first (its size from the safetensors headers).
+        estimate = estimate_bytes(path, resolved.dtype)
+        with state.lock:
+            _make_room(resolved, key, estimate)
         model = _load_model(resolved, path)
         tokenizer = _load_tokenizer(path)
     except (InputError, ModelUnavailable):
@@ -405,31 +406,11 @@ def _safetensors_elements(files: list[Path]) -> dict[str, int]:
     return elements
 
 
-def estimate_bytes(resolved: Resolved) -> int | None:
-    """The model's size in memory once loaded, from its safetensors headers (a local folder, the Hub's cache, or
-    the Hub itself: a few KB read, no weights); None when it cannot be told before loading."""
-    if resolved.source not in ("hub", "local", "offline"):
-        return 0  # a remote endpoint or a model already in memory: nothing to load here
-    try:
-        if resolved.source != "hub":
-            files = sorted(Path(local_folder(resolved)).glob("*.safetensors"))
-            return _weights_bytes(_safetensors_elements(files), resolved.dtype) if files else None
-        from huggingface_hub import get_safetensors_metadata, try_to_load_from_cache
-
-        cached = try_to_load_from_cache(resolved.location, "model.safetensors", revision=resolved.revision)
-        if isinstance(cached, str):
-            return _weights_bytes(_safetensors_elements([Path(cached)]), resolved.dtype)
-        if config.current().hub_offline:
-            return None
-        # Only the headers (a few KB) of the revision's safetensors; none at all is the download's to explain.
-        metadata = get_safetensors_metadata(resolved.location, revision=resolved.revision,
-                                            timeout=HUB_PROBE_TIMEOUT_S)
-        return _weights_bytes(metadata.parameter_count, resolved.dtype)
-    except ModelUnavailable:
-        raise
-    except Exception as exc:  # no estimate: the budget is then kept after the load, as it always is
-        log.warning("could not tell the size of %s before loading it (%s)", resolved.choice, _short(exc))
-        return None
+def estimate_bytes(folder: str, dtype: str) -> int | None:
+    """The size in memory of the model in `folder` once loaded as `dtype`, from its safetensors headers alone
+    (a few KB read, no weights); None without safetensors files there."""
+    files = sorted(Path(folder).glob("*.safetensors"))
+    return _weights_bytes(_safetensors_elements(files), dtype) if files else None
 
 
 def _make_room(resolved: Resolved, key: tuple, estimate: int | None) -> None:

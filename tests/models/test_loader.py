@@ -27,6 +27,12 @@ def with_settings(settings, **changes) -> None:
     config.use(config.Settings(**{**settings.__dict__, **changes}))
 
 
+def size_of(task: str) -> int:
+    """What the loader estimates `task`'s model takes in memory, before loading it."""
+    resolved = loader.resolve(task)
+    return loader.estimate_bytes(loader.local_folder(resolved), resolved.dtype)
+
+
 def test_offline_profile_resolves_to_the_stand_in(fresh_loader):
     resolved = loader.resolve("ner")
     assert (resolved.source, resolved.choice, resolved.offline_entry) == ("offline", "dslim/bert-base-NER",
@@ -58,7 +64,7 @@ def test_concurrent_first_use_loads_once(fresh_loader):
 
 
 def test_budget_evicts_least_recently_used(fresh_loader, settings):
-    sizes = [loader.estimate_bytes(loader.resolve(task)) for task in ("ner", "fill_mask", "generate")]
+    sizes = [size_of(task) for task in ("ner", "fill_mask", "generate")]
     with_settings(settings, memory_budget_mb=(max(sizes) >> 20) + 1)  # each fits alone, not all three
     loader.get("ner")
     loader.get("fill_mask")
@@ -122,27 +128,24 @@ def test_the_state_resets_whole(fresh_loader):
 def test_the_size_of_a_model_is_told_before_it_loads(fresh_loader, settings, dtype):
     with_settings(settings, dtype=dtype)
     for task in ("ner", "generate", "encoder", "summarize"):
-        resolved = loader.resolve(task)
-        estimate = loader.estimate_bytes(resolved)
-        actual = loader.get(task).nbytes
+        estimate, actual = size_of(task), loader.get(task).nbytes
         # The files hold the parameters; a model adds a few buffers (position ids) and may tie a weight.
         assert abs(estimate - actual) <= 0.05 * actual, (task, estimate, actual)
 
 
 def test_room_is_made_before_a_load_not_after(fresh_loader, settings, monkeypatch):
-    sizes = {task: loader.estimate_bytes(loader.resolve(task)) for task in ("ner", "fill_mask")}
-    with_settings(settings, memory_budget_mb=(max(sizes.values()) >> 20) + 1)  # one fits, not both
+    with_settings(settings, memory_budget_mb=(max(size_of("ner"), size_of("fill_mask")) >> 20) + 1)  # not both
     loader.get("ner")
     seen_when_loading = []
-    load = loader._load
+    load_model = loader._load_model
 
-    def recording(resolved, on_progress=None):
+    def recording(resolved, path):
         seen_when_loading.append([location for location, _ in loader.in_memory()])
-        return load(resolved, on_progress)
+        return load_model(resolved, path)
 
-    monkeypatch.setattr(loader, "_load", recording)
+    monkeypatch.setattr(loader, "_load_model", recording)
     loader.get("fill_mask")
-    assert seen_when_loading == [[]]  # tiny-bert-ner was freed before tiny-bert-mlm was read from disk
+    assert seen_when_loading == [[]]  # tiny-bert-ner was freed before tiny-bert-mlm's weights were read
     assert [location for location, _ in loader.in_memory()] == ["offline:tiny-bert-mlm"]
 
 

@@ -18,7 +18,8 @@ import gradio as gr  # noqa: E402
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
 from models import limits, remote  # noqa: E402
-from tabs import TABS, _safety  # noqa: E402
+from serving import payload  # noqa: E402
+from tabs import TABS  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
 See, poke at and script what makes a transformer work: tokens, positions, attention, and every
@@ -43,7 +44,7 @@ def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
                 tab.build()
     # Bounded queue, and no REST route that skips it (api_open=False): the caps hold for everyone.
     demo.queue(max_size=settings.queue_size, api_open=False, default_concurrency_limit=1)
-    _safety.refuse_malformed_payloads(demo)  # a payload gradio cannot read: a clear gr.Error, not a blank one
+    payload.refuse_malformed_payloads(demo)  # a payload gradio cannot read: a clear gr.Error, not a blank one
     return demo
 
 
@@ -75,7 +76,7 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         allowed_paths=[],
         state_session_capacity=limits.SESSIONS_KEPT,  # each session keeps its inputs in memory
         run_history=False,  # no run records kept, and no page that uploads them to a Hub bucket
-        mcp_server=False,  # no second way in: the endpoints are the API of API.md, through the queue
+        mcp_server=False,  # no second way in: the endpoints are the API of docs/api.md, through the queue
         ssr_mode=False,
         strict_cors=True,
         **extra,

@@ -76,7 +76,7 @@ def _env_overrides(environ: os._Environ | dict) -> dict[str, str]:
 
 
 def build_parser(environ: os._Environ | dict) -> argparse.ArgumentParser:
-    """The CLI of API.md; defaults come from gradio's own variables, then 127.0.0.1:7860."""
+    """The CLI of docs/api.md; defaults come from gradio's own variables, then 127.0.0.1:7860."""
     parser = argparse.ArgumentParser(description="Transformers Playground")
     parser.add_argument("--host", default=environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(environ.get("GRADIO_SERVER_PORT", 7860)))

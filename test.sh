@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Set up (first time) and run the whole test suite offline: ./test.sh [pytest options]
+# `./test.sh -m "not system"` skips the system tests (load, browser, reliability, benchmark smoke): the quick loop.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh

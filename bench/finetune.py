@@ -1,6 +1,6 @@
 """Benchmark: fine-tune the offline encoder on the project's example set; held-out accuracy and wall time.
 
-    .venv/bin/python bench/finetune.py [--epochs 3] [--learning-rate 2e-4] [--batch-size 16]
+    .venv/bin/python -m bench.finetune [--epochs 3] [--learning-rate 2e-4] [--batch-size 16]
 
 Runs the lab's own code path (models.tasks.finetune.train_classifier with the tab's defaults) in the
 offline profile, from loading the base model to the saved model. Exit status 1 when the accuracy is
@@ -16,13 +16,10 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.finetune", description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--batch-size", type=int, default=16)

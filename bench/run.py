@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fixtures, gradio_http, inprocess, report, serving, stats
+from bench import fixtures, inprocess, processes, report, serving, stats
+from tests.support.launching import free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -56,7 +57,7 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     sizes = plan(args)
-    os.environ.update(gradio_http.child_env())  # offline and quiet here too, before transformers loads
+    os.environ.update(processes.child_env())  # offline and quiet here too, before transformers loads
     begin = time.perf_counter()
     results: dict = {"quick": args.quick, "plan": sizes, "machine": machine()}
     with tempfile.TemporaryDirectory(prefix="playground-bench-") as tmp:
@@ -102,7 +103,7 @@ def _measure_app(results: dict, folders: dict, sizes: dict, work: Path, warm_up:
         app.stop()
 
 
-def _memory(server: gradio_http.Server) -> dict:
+def _memory(server: processes.Server) -> dict:
     app = serving.app_memory(server)
     weights = inprocess.weights_in_memory(app["steps"])
     libraries = serving.library_rss()
@@ -111,13 +112,13 @@ def _memory(server: gradio_http.Server) -> dict:
             "ratio_without_libraries": stats.ratio(app["peak_rss"], denominator - libraries)}
 
 
-def _measure_serving(results: dict, app: gradio_http.Server, folders: dict, sizes: dict, work: Path) -> None:
+def _measure_serving(results: dict, app: processes.Server, folders: dict, sizes: dict, work: Path) -> None:
     _say("starting the peer")
-    peer_port = gradio_http.free_port()
-    peer = gradio_http.start(["bench/peer_interface.py", "--model", str(folders["sentiment"]),
-                              "--port", str(peer_port)], peer_port, work / "peer.log")
+    peer_port = free_port()
+    peer = processes.start(["bench/peer_interface.py", "--model", str(folders["sentiment"]),
+                            "--port", str(peer_port)], peer_port, work / "peer.log")
     try:
-        servers = serving.Servers(app, peer, gradio_http.with_defaults(app.port, "sentiment", ["x"])[1:])
+        servers = serving.Servers(app, peer)
         _say("overhead")
         results["overhead"] = stats.with_load(lambda: serving.overhead(
             servers, folders["sentiment"], sizes["rounds"], sizes["overhead_per_round"]))

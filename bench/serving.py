@@ -8,11 +8,14 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import gradio_http, stats
-from bench.gradio_http import Client, Server
+from bench import processes, stats
+from bench.processes import Server
+from tests.support.launching import free_port
+from tests.support.wire import RawClient
 
 TEXT = "A gripping, funny and warm film: the cast is wonderful and the ending made me smile."
 PROMPT = "The key idea of attention is"
@@ -32,11 +35,10 @@ CLAUSES = (
 
 @dataclass
 class Servers:
-    """The two servers the HTTP measurements compare, and their endpoint arguments."""
+    """The two servers the HTTP measurements compare."""
 
     app: Server
     peer: Server
-    app_sentiment_args: list  # every /sentiment input after the text (the model choice)
 
 
 def review_texts(count: int, seed: int = 0) -> list[str]:
@@ -65,22 +67,21 @@ def overhead(servers: Servers, folder: Path, rounds: int, per_round: int) -> dic
     from transformers import pipeline
 
     bare = pipeline("text-classification", model=str(folder))
-    client = Client(servers.app.port)
-    args = [TEXT, *servers.app_sentiment_args]
+    client = RawClient(servers.app.url, keep_session=True)
     for _ in range(3):  # warm both: the app loads its model on the first request
-        reply = client.call("sentiment", args)
+        reply = client.call("sentiment", TEXT, check=True)
         expected = {s["label"]: s["score"] for s in bare(TEXT, top_k=None)}
     app_times, bare_times, round_ratios = [], [], []
     for _ in range(rounds):
         app_round, bare_round = [], []
         for _ in range(per_round):  # interleaved, one of each at a time
-            app_round.append(client.call("sentiment", args).total)
+            app_round.append(client.call("sentiment", TEXT, check=True).seconds)
             bare_round.append(stats.timed(lambda: bare(TEXT, top_k=None)))
         round_ratios.append(stats.ratio(statistics.median(app_round), statistics.median(bare_round)))
         app_times += app_round
         bare_times += bare_round
     client.close()
-    fresh = _fresh_session_calls(servers.app.port, args, max(3, per_round // 3))
+    fresh = _fresh_session_calls(servers.app.url, max(3, per_round // 3))
     return {"app_seconds": stats.summary(app_times), "bare_pipeline_seconds": stats.summary(bare_times),
             "ratio": stats.ratio(statistics.median(app_times), statistics.median(bare_times)),
             "round_ratios": round_ratios, "app_seconds_new_session_each_call": stats.summary(fresh),
@@ -88,11 +89,11 @@ def overhead(servers: Servers, folder: Path, rounds: int, per_round: int) -> dic
             "same_answer_as_bare_pipeline": same_scores(confidences(reply.data[0]), expected, 1e-3)}
 
 
-def _fresh_session_calls(port: int, args: list, count: int) -> list[float]:
+def _fresh_session_calls(url: str, count: int) -> list[float]:
     """Calls that each start a new gradio session (a bare curl of the route): informative, not a target."""
-    client = Client(port, session=False)
+    client = RawClient(url)
     try:
-        return [client.call("sentiment", args).total for _ in range(count)]
+        return [client.call("sentiment", TEXT, check=True).seconds for _ in range(count)]
     finally:
         client.close()
 
@@ -106,16 +107,15 @@ def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
     each warmed by one untimed call; then every round, all of them send their requests at once.
     """
     texts = review_texts(CLIENTS * per_client)
-    extras = {"app": servers.app_sentiment_args, "peer": []}
-    users = {"app": _users(servers.app.port, texts, extras["app"]), "peer": _users(servers.peer.port, texts, [])}
-    single = _answers_one_at_a_time(servers.app.port, texts, servers.app_sentiment_args)
+    users = {"app": _users(servers.app.url, texts), "peer": _users(servers.peer.url, texts)}
+    single = _answers_one_at_a_time(servers.app.url, texts)
     throughput = {"app": [], "peer": []}
     latencies = {"app": [], "peer": []}
     mismatches = 0
     try:
         for round_index in range(rounds):
             for side in ("app", "peer") if round_index % 2 == 0 else ("peer", "app"):
-                wall, timings, replies = _load(users[side], texts, extras[side], per_client)
+                wall, timings, replies = _load(users[side], texts, per_client)
                 throughput[side].append(len(texts) / wall)
                 latencies[side] += timings
                 if side == "app":  # batching must hand every client the answer to its own text
@@ -137,23 +137,23 @@ def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
     }
 
 
-def _users(port: int, texts: list[str], extra: list) -> list[Client]:
+def _users(url: str, texts: list[str]) -> list[RawClient]:
     """CLIENTS clients of one server, each with its session started by one call."""
-    clients = [Client(port) for _ in range(CLIENTS)]
+    clients = [RawClient(url, keep_session=True) for _ in range(CLIENTS)]
     for client, text in zip(clients, texts):
-        client.call("sentiment", [text, *extra])
+        client.call("sentiment", text, check=True)
     return clients
 
 
-def _answers_one_at_a_time(port: int, texts: list[str], extra: list) -> dict[str, dict]:
-    client = Client(port)
+def _answers_one_at_a_time(url: str, texts: list[str]) -> dict[str, dict]:
+    client = RawClient(url, keep_session=True)
     try:
-        return {text: confidences(client.call("sentiment", [text, *extra]).data[0]) for text in set(texts)}
+        return {text: confidences(client.call("sentiment", text, check=True).data[0]) for text in set(texts)}
     finally:
         client.close()
 
 
-def _load(clients: list[Client], texts: list[str], extra: list, per_client: int) -> tuple[float, list[float], dict]:
+def _load(clients: list[RawClient], texts: list[str], per_client: int) -> tuple[float, list[float], dict]:
     """Every client sends its share of `texts` one after the other; all clients at once."""
     barrier = threading.Barrier(len(clients) + 1)
     timings: list[float] = []
@@ -164,19 +164,18 @@ def _load(clients: list[Client], texts: list[str], extra: list, per_client: int)
         barrier.wait()
         try:
             for text in texts[index * per_client:(index + 1) * per_client]:
-                reply = clients[index].call("sentiment", [text, *extra])
-                timings.append(reply.total)
+                reply = clients[index].call("sentiment", text, check=True)
+                timings.append(reply.seconds)
                 replies[text] = reply.data[0]
         except BaseException as exc:  # reported after the round: a failed request is a failed benchmark
             failures.append(exc)
 
-    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        loops = [pool.submit(client_loop, i) for i in range(len(clients))]
+        barrier.wait()
+        start = time.perf_counter()
+        for loop in loops:
+            loop.result()
     wall = time.perf_counter() - start
     if failures:
         raise failures[0]
@@ -192,7 +191,7 @@ def cold_start(app_args: list[str], rounds: int, log: Path, warm_up: bool = True
     """
     def import_gradio() -> float:
         return stats.timed(lambda: subprocess.run([sys.executable, "-c", "import gradio"], check=True,
-                                                  env=gradio_http.child_env(), cwd=gradio_http.ROOT))
+                                                  env=processes.child_env(), cwd=processes.ROOT))
 
     if warm_up:  # warm the file cache, unmeasured
         import_gradio()
@@ -209,8 +208,8 @@ def cold_start(app_args: list[str], rounds: int, log: Path, warm_up: bool = True
 
 
 def _start_app(app_args: list[str], log: Path) -> Server:
-    port = gradio_http.free_port()
-    return gradio_http.start(["app.py", "--port", str(port), *app_args], port, log)
+    port = free_port()
+    return processes.start(["app.py", "--port", str(port), *app_args], port, log)
 
 
 # ---- 4. streaming --------------------------------------------------------------------------------
@@ -222,7 +221,7 @@ def streaming(app: Server, loaded, rounds: int) -> dict:
     """
     import torch
 
-    args = gradio_http.with_defaults(app.port, "generate", [PROMPT, NEW_TOKENS, 1.0, 50, 1.0, False, 1, 0])
+    args = [PROMPT, NEW_TOKENS, 1.0, 50, 1.0, False, 1, 0]
     inputs = loaded.tokenizer(PROMPT, return_tensors="pt")
 
     def bare() -> str:
@@ -231,15 +230,15 @@ def streaming(app: Server, loaded, rounds: int) -> dict:
                                         pad_token_id=loaded.tokenizer.eos_token_id)
         return PROMPT + loaded.tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
 
-    client = Client(app.port)
-    client.call("generate", args)  # warm: the app loads its model on first use
+    client = RawClient(app.url, keep_session=True)
+    client.call("generate", *args, check=True)  # warm: the app loads its model on first use
     expected = bare()
     first, total, plain = [], [], []
     same_text = True
     for _ in range(rounds):
-        reply = client.call("generate", args)
+        reply = client.call("generate", *args, check=True)
         first.append(next(t for t, data in reply.updates if data[0] != PROMPT))
-        total.append(reply.total)
+        total.append(reply.seconds)
         same_text = same_text and reply.data[0] == expected
         plain.append(stats.timed(bare))
     client.close()
@@ -252,7 +251,7 @@ def streaming(app: Server, loaded, rounds: int) -> dict:
 
 # ---- 6. memory of the app process ---------------------------------------------------------------
 
-# One example call per endpoint of API.md (inputs in its order), and the registry task behind it.
+# One example call per endpoint of docs/api.md (inputs in its order), and the registry task behind it.
 EXAMPLE_CALLS = {
     "sentiment": (["What a wonderful film."], "sentiment"),
     "ner": (["Angela Merkel visited Paris."], "ner"),
@@ -273,21 +272,19 @@ EXAMPLE_CALLS = {
 def app_memory(app: Server) -> dict:
     """RSS of a freshly started app, then after one call of every endpoint it has (in EXAMPLE_CALLS)."""
     time.sleep(0.5)  # let start-up settle
-    baseline, _ = gradio_http.rss_bytes(app.pid)
-    client = Client(app.port)
-    named = client.get_json(f"{gradio_http.API}/info")["named_endpoints"]
+    baseline, _ = processes.rss_bytes(app.pid)
+    client = RawClient(app.url, keep_session=True)
+    named = client.endpoints
     steps, failed = [], {}
     for api_name, (given, task) in EXAMPLE_CALLS.items():
         if f"/{api_name}" not in named:
             continue
-        args = given + [p.get("parameter_default") for p in named[f"/{api_name}"]["parameters"][len(given):]]
-        try:
-            client.call(api_name, args)
-        except gradio_http.CallFailed as exc:
-            failed[api_name] = str(exc)[:200]
-        steps.append({"api_name": api_name, "task": task, "rss": gradio_http.rss_bytes(app.pid)[0]})
+        outcome = client.call(api_name, *given)
+        if not outcome.ok:
+            failed[api_name] = f"/{api_name}: {outcome.error}"[:200]
+        steps.append({"api_name": api_name, "task": task, "rss": processes.rss_bytes(app.pid)[0]})
     client.close()
-    _, peak = gradio_http.rss_bytes(app.pid)
+    _, peak = processes.rss_bytes(app.pid)
     return {"baseline_rss": baseline, "peak_rss": peak, "steps": steps, "failed": failed,
             "not_in_app": sorted(set(EXAMPLE_CALLS) - {n.lstrip("/") for n in named})}
 
@@ -301,5 +298,5 @@ def library_rss() -> int:
     code, not weights, which the app loads on first use instead of at start."""
     script = f"import gradio\nbefore = {RSS_OF_SELF}\n{LIBRARIES}\nprint({RSS_OF_SELF} - before)"
     done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
-                          env=gradio_http.child_env(), cwd=gradio_http.ROOT)
+                          env=processes.child_env(), cwd=processes.ROOT)
     return int(done.stdout.split()[-1])

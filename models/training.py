@@ -6,12 +6,12 @@ The training loops themselves are reference code: models/snippets/classifier.py,
 from __future__ import annotations
 
 import os
-import queue
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+
+from serving import bridge
 
 
 def replace_folder(folder: Path, write: Callable[[Path], None]) -> None:
@@ -34,9 +34,7 @@ def replace_folder(folder: Path, write: Callable[[Path], None]) -> None:
 # ---- running a training in the background ------------------------------------------------------
 
 TRAINING = threading.Lock()  # one training at a time in this process, whichever lab runs it
-Emit = Callable[[object], None]
 StepCallback = Callable[[int, int, float], None]  # (step, total_steps, loss)
-_DONE, _FAILED, _UPDATE = "done", "failed", "update"
 
 
 def training_threads() -> int:
@@ -62,46 +60,27 @@ def _fewer_threads():
         torch.set_num_threads(default)
 
 
-def stream_training(work: Callable[[Emit, Callable[[], bool]], object],
-                    min_interval: float = 0.5) -> Iterator[object]:
-    """Run `work(emit, should_stop)` in a worker thread that holds TRAINING; yield what it emits
-    (at most one update per `min_interval` seconds, except that a new "status" is always shown, so a
-    fast run still reports each phase), then its result.
+def _status(update: object) -> object:
+    return update.get("status") if isinstance(update, dict) else None
 
-    Closing the iterator (a cancelled event, a client gone away) makes should_stop() true, so the
-    work stops at its next step; the lock is held until it has, so runs never overlap. An exception
-    in the work is raised here.
+
+def stream_training(work: bridge.Work, min_interval: float = 0.5) -> bridge.Bridge:
+    """`work(emit, should_stop)` on the bridge, holding TRAINING with fewer threads: read it for what it emits
+    (at most one update per `min_interval` seconds, except that a new "status" is always shown, so a fast run
+    still reports each phase), then its result.
+
+    Closing it (a cancelled event, a client gone away, the time budget) makes should_stop() true, so the work
+    stops at its next step; TRAINING is held until it has, so runs never overlap. An exception in the work is
+    raised in the reader.
     """
-    events: queue.Queue = queue.Queue()
-    stop = threading.Event()
+    def exclusive(emit: bridge.Emit, should_stop: bridge.ShouldStop) -> object:
+        with TRAINING, _fewer_threads():
+            return None if should_stop() else work(emit, should_stop)
 
-    def run() -> None:
-        try:
-            with TRAINING, _fewer_threads():
-                if not stop.is_set():
-                    events.put((_DONE, work(lambda item: events.put((_UPDATE, item)), stop.is_set)))
-        except BaseException as exc:  # re-raised in the caller's thread below
-            events.put((_FAILED, exc))
-
-    threading.Thread(target=run, daemon=True, name="training").start()
-    last, last_status = 0.0, None
-    try:
-        while True:
-            kind, value = events.get()
-            if kind == _FAILED:
-                raise value
-            if kind == _DONE:
-                yield value
-                return
-            status = value.get("status") if isinstance(value, dict) else None
-            if status != last_status or time.monotonic() - last >= min_interval:
-                last, last_status = time.monotonic(), status
-                yield value
-    finally:
-        stop.set()
+    return bridge.Bridge(exclusive, name="training", every=min_interval, phase=_status)
 
 
-def step_updates(emit: Emit) -> StepCallback:
+def step_updates(emit: bridge.Emit) -> StepCallback:
     """The on_step hook of a training loop that emits each step's update: its loss, and every loss so far."""
     losses: list[float] = []
 

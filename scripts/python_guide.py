@@ -1,18 +1,16 @@
 """Writes docs/python.md: one worked example per endpoint, from the very functions behind each Show code panel.
 
-    .venv/bin/python scripts/python_guide.py        # rewrite docs/python.md
+    .venv/bin/python -m scripts.python_guide        # rewrite docs/python.md
 A test checks that the file is current, so the guide never drifts from the app.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import config
 
-import config  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 GUIDE = ROOT / "docs" / "python.md"
 URL = "http://127.0.0.1:7860/"

@@ -12,7 +12,7 @@ import gradio as gr
 import config
 from models import loader
 from models.errors import InputError, ModelUnavailable
-from tabs import _safety
+from serving import budget
 
 log = logging.getLogger(__name__)
 
@@ -32,31 +32,38 @@ def _as_gr_error(exc: Exception) -> gr.Error:
 
 
 def guarded(fn: Callable, budget_s: float | None = None) -> Callable:
-    """Wrap an event handler so a user mistake or a failing model becomes a gr.Error that says what to do,
-    and a run past its time budget (`budget_s`, else Settings.time_budget_s) a clear timeout that frees
-    the worker (a generator is closed, which stops its work).
+    """Wrap an event handler so a user mistake or a failing model becomes a gr.Error that says what to do, and
+    a run past its time budget (`budget_s`, else Settings.time_budget_s) is stopped with a clear message
+    (serving/budget.py). fn runs on a background thread; it streams when it returns a Bridge or is a generator.
 
-    The signature is kept (functools.wraps), so gradio still injects gr.Progress and gr.Request.
+    The signature is kept, so gradio still injects gr.Progress and gr.Request.
     """
-    def budget() -> float:
-        return budget_s if budget_s is not None else config.current().time_budget_s
+    return budget.handler(fn, budget_s, errors=_as_gr_error)
 
-    if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def stream(*args, **kwargs):
-            try:
-                yield from _safety.stream_within(budget(), fn, *args, **kwargs)
-            except Exception as exc:
-                raise _as_gr_error(exc) from exc
-        return stream
 
-    @functools.wraps(fn)
-    def call(*args, **kwargs):
-        try:
-            return _safety.call_within(budget(), fn, *args, **kwargs)
-        except Exception as exc:
-            raise _as_gr_error(exc) from exc
-    return call
+def with_settings(fn: Callable, build: Callable) -> Callable:
+    """fn(..., settings, ...) as a handler that gradio calls with one positional input per setting.
+
+    The parameters of `build` stand in for fn's `settings` parameter (same names, order and defaults, so the
+    endpoint's inputs stay as they are); each call makes one settings object with build(**those values) and
+    passes it to fn. A value out of range is build's InputError.
+    """
+    own = inspect.signature(fn, eval_str=True)
+    settings = list(inspect.signature(build, eval_str=True).parameters.values())
+    parameters = [p for name, p in own.parameters.items() if name != "settings"]
+    at = list(own.parameters).index("settings")
+    signature = own.replace(parameters=parameters[:at] + settings + parameters[at:])
+
+    def handler(*args, **kwargs):
+        values = signature.bind(*args, **kwargs).arguments
+        made = build(**{p.name: values.pop(p.name) for p in settings if p.name in values})
+        return fn(**values, settings=made)
+
+    functools.update_wrapper(handler, fn, updated=())
+    handler.__signature__ = signature
+    handler.__annotations__ = {name: p.annotation for name, p in signature.parameters.items()
+                               if p.annotation is not inspect.Parameter.empty}
+    return handler
 
 
 def concurrency_id(task: str) -> str:

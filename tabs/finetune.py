@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import gradio as gr
 
 from models import limits, loader
 from models.errors import InputError
 from models.tasks import finetune
+from serving.bridge import Bridge
 from tabs import _common
 from tabs._views import figures, tables
 
@@ -40,26 +41,26 @@ PAIR_EXAMPLES = [
 ]
 
 
-def _progress_bar(progress: gr.Progress, update: dict) -> None:
-    if update.get("total_steps"):
-        progress(update["step"] / update["total_steps"],
-                 desc=f"Step {update['step']} of {update['total_steps']} · loss {update['loss']:.4f}")
-    else:
-        progress(None, desc=update.get("status", "working").capitalize())
+def _progress_bar(progress: gr.Progress) -> Callable[[dict], dict]:
+    """Each update, shown on the progress bar on its way to the page."""
+    def show(update: dict) -> dict:
+        if update.get("total_steps"):
+            progress(update["step"] / update["total_steps"],
+                     desc=f"Step {update['step']} of {update['total_steps']} · loss {update['loss']:.4f}")
+        else:
+            progress(None, desc=update.get("status", "working").capitalize())
+        return update
+    return show
 
 
 def train_classifier(examples: str, epochs: int, learning_rate: float, batch_size: int, labels: str,
-                     freeze_embeddings: bool, choice: str, progress=gr.Progress()) -> Iterator[dict]:
-    for update in finetune.train_classifier(examples, epochs, learning_rate, batch_size, labels,
-                                            freeze_embeddings, choice):
-        _progress_bar(progress, update)
-        yield update
+                     freeze_embeddings: bool, choice: str, progress=gr.Progress()) -> Bridge[dict]:
+    return finetune.train_classifier(examples, epochs, learning_rate, batch_size, labels, freeze_embeddings,
+                                     choice).map(_progress_bar(progress))
 
 
-def train_lm(text: str, steps: int, learning_rate: float, choice: str, progress=gr.Progress()) -> Iterator[dict]:
-    for update in finetune.train_lm(text, steps, learning_rate, choice):
-        _progress_bar(progress, update)
-        yield update
+def train_lm(text: str, steps: int, learning_rate: float, choice: str, progress=gr.Progress()) -> Bridge[dict]:
+    return finetune.train_lm(text, steps, learning_rate, choice).map(_progress_bar(progress))
 
 
 def read_upload(path: str | None) -> str:

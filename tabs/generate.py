@@ -1,12 +1,12 @@
 """Text generation studio: GPT-2 continues a prompt token by token, with every decoding control,
 what the model was thinking at each step, and greedy vs sampling vs beam search side by side."""
 
-from collections.abc import Iterator
-
 import gradio as gr
 
 from models import limits
 from models.tasks import generate
+from models.tasks.generate import GenerationSettings
+from serving.bridge import Bridge
 from tabs import _common
 from tabs._views import charts, highlight
 
@@ -31,47 +31,38 @@ CAPS = (f"**Limits:** prompt up to {limits.PROMPT_CHARS:,} characters; up to {li
         f"1–{limits.REPETITION_PENALTY_MAX:g}; no-repeat n-gram size up to {limits.NO_REPEAT_NGRAM_MAX}.")
 
 
-def _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-              num_beams, repetition_penalty, no_repeat_ngram_size) -> generate.GenerationSettings:
-    return generate.GenerationSettings.checked(max_new_tokens, temperature, top_k, top_p, do_sample,
-                                               num_return_sequences, seed, num_beams, repetition_penalty,
-                                               no_repeat_ngram_size)
+def run(prompt: str, settings: GenerationSettings, choice: str | None = None,
+        progress=gr.Progress()) -> Bridge[tuple[str, list[str]]]:
+    return generate.stream(prompt, settings, choice, _common.progress_callback(progress)).map(
+        lambda texts: (texts[0], texts))
 
 
-def run(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-        num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None,
-        progress=gr.Progress()) -> Iterator[tuple[str, list[str]]]:
-    settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-                         num_beams, repetition_penalty, no_repeat_ngram_size)
-    for texts in generate.stream(prompt, settings, choice, _common.progress_callback(progress)):
-        yield texts[0], texts
+def think(prompt: str, settings: GenerationSettings, choice: str | None = None,
+          progress=gr.Progress()) -> Bridge[tuple[list[tuple[str, str | None]], list[dict]]]:
+    return generate.thinking(prompt, settings, choice, _common.progress_callback(progress)).map(
+        lambda view: (highlight.generated(prompt, view), view["steps"]))
 
 
-def code(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-         num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None) -> str:
-    settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-                         num_beams, repetition_penalty, no_repeat_ngram_size)
-    return generate.code(prompt, settings, choice)
-
-
-def think(prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-          num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None,
-          progress=gr.Progress()) -> Iterator[tuple[list[tuple[str, str | None]], list[dict]]]:
-    settings = _settings(max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed,
-                         num_beams, repetition_penalty, no_repeat_ngram_size)
-    for view in generate.thinking(prompt, settings, choice, _common.progress_callback(progress)):
-        yield highlight.generated(prompt, view), view["steps"]
-
-
-def compare(prompt, max_new_tokens, temperature, top_k, top_p, seed, num_beams=generate.COMPARE_BEAMS,
-            repetition_penalty=1.0, no_repeat_ngram_size=0, choice=None,
-            progress=gr.Progress()) -> Iterator[tuple[str, str, str]]:
-    settings = generate.GenerationSettings.for_strategy(
+def compare_settings(max_new_tokens, temperature, top_k, top_p, seed, num_beams=generate.COMPARE_BEAMS,
+                     repetition_penalty=1.0, no_repeat_ngram_size=0) -> GenerationSettings:
+    """The side-by-side's inputs (one sequence each; do_sample and beams follow each strategy)."""
+    return GenerationSettings.for_strategy(
         "beam search", max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
         seed=seed, num_beams=num_beams, repetition_penalty=repetition_penalty,
         no_repeat_ngram_size=no_repeat_ngram_size)
-    for texts in generate.compare(prompt, settings, choice, _common.progress_callback(progress)):
-        yield tuple(texts.get(strategy, "") for strategy in generate.STRATEGIES)
+
+
+def compare(prompt: str, settings: GenerationSettings, choice: str | None = None,
+            progress=gr.Progress()) -> Bridge[tuple[str, str, str]]:
+    return generate.compare(prompt, settings, choice, _common.progress_callback(progress)).map(
+        lambda texts: tuple(texts.get(strategy, "") for strategy in generate.STRATEGIES))
+
+
+# The endpoints' inputs, one per setting (API.md's order), made into one GenerationSettings per call.
+RUN = _common.with_settings(run, GenerationSettings.checked)
+CODE = _common.with_settings(generate.code, GenerationSettings.checked)
+THINK = _common.with_settings(think, GenerationSettings.checked)
+COMPARE = _common.with_settings(compare, compare_settings)
 
 
 def pick_strategy(strategy: str, num_beams: int) -> tuple:
@@ -119,7 +110,7 @@ def _controls() -> dict:
                                               label="No-repeat n-gram size (0: off)",
                                               info="Never repeat a run of this many tokens.")
     c["seed"] = gr.Number(value=0, precision=0, label="Seed", minimum=0, maximum=limits.SEED_MAX)
-    # The API's do_sample (API.md); the strategy radio sets it.
+    # The API's do_sample (docs/api.md); the strategy radio sets it.
     c["do_sample"] = gr.Checkbox(value=True, label="do_sample", visible=False)
     return c
 
@@ -139,7 +130,7 @@ def _thinking_panel(inputs: list):
                           color_map={"chosen": "#1976d2", "alternative": "#9e9e9e"},
                           label="Top alternatives at this step")
         steps = gr.JSON(label="Every step (token, probability, alternatives)", open=False)
-    event = button.click(_common.guarded(think), inputs, [tokens, steps], api_name="generate_probabilities",
+    event = button.click(_common.guarded(THINK), inputs, [tokens, steps], api_name="generate_probabilities",
                          concurrency_id=_common.concurrency_id("generate"))
     event.success(after_thinking, steps, [step, plot, caption], api_visibility="private")
     step.release(charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
@@ -160,7 +151,7 @@ def _compare_panel(c: dict, prompt: gr.Textbox, picker: gr.Dropdown):
             boxes = [gr.Textbox(label=strategy.capitalize(), lines=6) for strategy in generate.STRATEGIES]
     inputs = [prompt, c["max_new_tokens"], c["temperature"], c["top_k"], c["top_p"], c["seed"], beams,
               c["repetition_penalty"], c["no_repeat_ngram_size"], picker]
-    return button.click(_common.guarded(compare), inputs, boxes, api_name="generate_compare",
+    return button.click(_common.guarded(COMPARE), inputs, boxes, api_name="generate_compare",
                         concurrency_id=_common.concurrency_id("generate"))
 
 
@@ -189,10 +180,10 @@ def build() -> None:
     inputs = [prompt, c["max_new_tokens"], c["temperature"], c["top_k"], c["top_p"], c["do_sample"],
               c["num_return_sequences"], c["seed"], c["num_beams"], c["repetition_penalty"],
               c["no_repeat_ngram_size"], picker]
-    event = gr.on([button.click, prompt.submit], _common.guarded(run), inputs, [first, every],
+    event = gr.on([button.click, prompt.submit], _common.guarded(RUN), inputs, [first, every],
                   api_name="generate", concurrency_id=_common.concurrency_id("generate"))
-    _common.show_code(event, "generate", inputs, code)
+    _common.show_code(event, "generate", inputs, CODE)
     thinking = _thinking_panel(inputs)
     side_by_side = _compare_panel(c, prompt, picker)
-    # Cancelling closes the running generator, whose generation thread then stops at its next step.
+    # Cancelling cancels the handler's task, which closes its bridge: generation stops at its next step.
     stop.click(None, None, None, cancels=[event, thinking, side_by_side], api_visibility="private")

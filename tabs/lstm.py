@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import gradio as gr
 
 from models import limits
 from models.tasks import lstm
+from serving.bridge import Bridge
 from tabs import _common
 from tabs._views import figures, received
 
@@ -20,12 +19,14 @@ EXAMPLES = [
 ]
 
 
-def train(steps: int, progress=gr.Progress()) -> Iterator[dict]:
-    for update in lstm.train(steps):
+def train(steps: int, progress=gr.Progress()) -> Bridge[dict]:
+    def shown(update: dict) -> dict:  # on the progress bar on its way to the page
         if update.get("total_steps"):
             progress(update["step"] / update["total_steps"],
                      desc=f"Step {update['step']} of {update['total_steps']} · loss {update['loss']:.4f}")
-        yield update
+        return update
+
+    return lstm.train(steps).map(shown)
 
 
 def compare(choice: str, progress=gr.Progress()) -> dict:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import socket_guard
+
 ROOT = Path(__file__).resolve().parents[1]
-GUARD_DIR = Path(__file__).resolve().parent / "_guard"
 
 # Before anything imports gradio or huggingface_hub: they read these at import time.
 os.environ.update(
@@ -22,20 +21,18 @@ os.environ.update(
     HF_HUB_DISABLE_TELEMETRY="1",
     TOKENIZERS_PARALLELISM="false",
     OMP_WAIT_POLICY="PASSIVE",  # as app.py sets it for the served app (why: there)
-    PYTHONPATH=os.pathsep.join(filter(None, [str(GUARD_DIR), str(ROOT), os.environ.get("PYTHONPATH")])),
+    PYTHONPATH=socket_guard.subprocess_pythonpath(os.environ.get("PYTHONPATH")),  # guarded, the app importable
 )
 # The pack is kept between local runs (PACK_VERSION invalidates it); CI starts empty.
 os.environ.setdefault("PLAYGROUND_CACHE_DIR", str(ROOT / ".cache" / "test-pack"))
 for var in [v for v in os.environ if v.startswith("PLAYGROUND_MODEL_")]:
     del os.environ[var]
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import socket_guard  # noqa: E402
-
 socket_guard.install()
 
 import config  # noqa: E402
 import state  # noqa: E402
+from tests.support.launching import launched_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -65,22 +62,11 @@ def offline_pack(settings) -> dict[str, Path]:
     return build_all()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(settings, offline_pack) -> str:
     """The whole app launched on loopback (prevent_thread_lock), as a user's browser sees it."""
-    import app
-
-    local = config.Settings(**{**settings.__dict__, "port": free_port()})
-    demo = app.build_demo(local)
-    _, url, _ = app.launch(demo, local, prevent_thread_lock=True, quiet=True)
-    yield url
-    demo.close()
+    with launched_app(settings) as (_, url):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The app as users script it: endpoints pinned to API.md, round trips, errors, and a server that keeps serving."""
+"""The app as users script it: endpoints pinned to docs/api.md, round trips, errors, and a server that keeps serving."""
 
 import os
 import subprocess
@@ -9,7 +9,7 @@ from gradio_client.exceptions import AppError
 
 from models import loader
 
-# api_name -> the parameter names in order, as API.md lists them.
+# api_name -> the leading parameter names in order, as docs/api.md lists them.
 PINNED = {
     "/sentiment": ["text"],
     "/ner": ["text"],

@@ -3,10 +3,14 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import ROOT
+import pytest
 
 from bench import report
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.system
 
 
 def test_quick_benchmark_reports_every_metric(offline_pack, tmp_path):

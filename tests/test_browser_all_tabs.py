@@ -20,6 +20,7 @@ NEEDS_AWS = "Bedrock"  # tab titles that contain this
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.system,
     pytest.mark.skipif(not os.path.exists(CHROMIUM),
                        reason=f"no Chromium at {CHROMIUM} (scripts/install_browser.sh installs it, as root)"),
 ]

@@ -1,4 +1,4 @@
-"""The CLI and environment are read in one place, with API.md's defaults."""
+"""The CLI and environment are read in one place, with docs/api.md's defaults."""
 
 import os
 

@@ -14,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
-from bad_inputs import SKIPPED, Endpoint, discover
-from launching import launched_app, rss_mb
-from raw_client import RawClient
-from waiting import wait_until
+
+from tests.support.bad_inputs import SKIPPED, Endpoint, discover
+from tests.support.launching import launched_app, rss_mb
+from tests.support.waiting import wait_until
+from tests.support.wire import RawClient
 
 CLIENTS = 32
 QUEUE_SIZE = 12  # small, so that 32 clients fill it and queue-full answers are exercised
@@ -90,6 +91,7 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100)[int(share * 100) - 1] if len(values) > 1 else values[0]
 
 
+@pytest.mark.system
 def test_32_clients_twice_nothing_lost_queue_full_said_clearly_memory_level(small_queue_app, mix, capsys):
     demo, url = small_queue_app
     assert demo._queue.max_size == QUEUE_SIZE and demo.api_open is False  # bounded, and no route around it
@@ -115,6 +117,7 @@ def test_32_clients_twice_nothing_lost_queue_full_said_clearly_memory_level(smal
     assert memory[2] - memory[1] < LEVEL_MB, f"the second round added {memory[2] - memory[1]:.0f} MB"
 
 
+@pytest.mark.system
 def test_a_full_queue_is_answered_with_a_clear_message_to_gradio_client(small_queue_app, monkeypatch):
     """What a gradio_client script sees when the queue really is full: QueueError saying so, not a hang."""
     from gradio_client import Client
@@ -152,6 +155,7 @@ def answered(client) -> bool:
         return False
 
 
+@pytest.mark.system
 def test_every_public_endpoint_has_a_concurrency_limit(small_queue_app):
     demo, _ = small_queue_app
     unlimited = [fn.api_name for fn in demo.fns.values()

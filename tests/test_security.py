@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 import gradio as gr
 import httpx
 import pytest
-from bad_inputs import discover
 
 import app
 import config
+from tests.support.bad_inputs import discover
 
 SECRET_MARKERS = ("root:", "AWS_", "PATH=", "import ")  # /etc/passwd, an environment, source code
 FILE_PROBES = [

@@ -7,11 +7,11 @@ import json
 import sys
 
 import pytest
-from support import snippets
 
 from models import snippets as reference_modules
 from models.tasks import fill_mask, ner, sentiment, zero_shot
 from tabs import _common
+from tests.support import snippets
 
 # (api_name, task function the tab calls, its code() function, the inputs, as the endpoint takes them)
 CASES = [

@@ -131,10 +131,11 @@ def plan(tokenizer, model, text: str, task: str, chosen: dict[str, Any], per_sen
                 max_input)
 
 
-def generate(tokenizer, model, text_plan: Plan, on_piece=None) -> str:
+def generate(tokenizer, model, text_plan: Plan, on_piece=None, stopping_criteria=None) -> str:
     """Each piece through model.generate with the plan's settings; the decoded texts joined by spaces.
 
-    on_piece(i, count) is called before each piece.
+    on_piece(i, count) is called before each piece; stopping_criteria, if given, goes to model.generate (the app
+    ends a request that was stopped with it).
     """
     results = []
     for i, piece in enumerate(text_plan.pieces):
@@ -145,6 +146,6 @@ def generate(tokenizer, model, text_plan: Plan, on_piece=None) -> str:
                            max_length=text_plan.max_input)
         inputs.pop("token_type_ids", None)
         with torch.inference_mode():
-            output = model.generate(**inputs, **text_plan.settings)  # (1, new tokens)
+            output = model.generate(**inputs, **text_plan.settings, stopping_criteria=stopping_criteria)  # (1, new)
         results.append(tokenizer.decode(output[0], skip_special_tokens=True, clean_up_tokenization_spaces=False))
     return " ".join(results)

@@ -10,7 +10,6 @@ import csv
 import io
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import state
 from models import limits, loader, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
+from serving.bridge import Bridge
 
 Example = tuple[str, str]  # (text, label)
 
@@ -172,11 +172,11 @@ def _save(model: Any, tokenizer: Any, folder: Path) -> None:
 
 def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any = 2e-4, batch_size: Any = 16,
                      labels: str | None = "", freeze_embeddings: bool = True,
-                     choice: str | None = None) -> Iterator[dict]:
-    """Fine-tune the base model on the examples; yields progress dicts, then the held-out metrics.
+                     choice: str | None = None) -> Bridge[dict]:
+    """Fine-tune the base model on the examples, on the bridge: progress dicts, then the held-out metrics.
 
     On success the model serves the Sentiment tab's "My model" choice and is saved to
-    `my_model_folder()`. A failed or cancelled run (closing the iterator) changes neither.
+    `my_model_folder()`. A failed or cancelled run (closing the bridge) changes neither.
     """
     examples = parse_examples(csv_text)
     label_names = check_labels(examples, labels)
@@ -212,8 +212,8 @@ def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any =
 # ---- the causal language model ------------------------------------------------------------------
 
 def train_lm(text: str | None, steps: Any = 30, learning_rate: Any = 1e-3,
-             choice: str | None = None) -> Iterator[dict]:
-    """A few steps of causal-LM training on `text` (empty: assets/lm_corpus.txt); yields progress dicts,
+             choice: str | None = None) -> Bridge[dict]:
+    """A few steps of causal-LM training on `text` (empty: assets/lm_corpus.txt), on the bridge: progress dicts,
     then loss_start / loss_end on the whole text and greedy generations before and after."""
     text = corpus_path().read_text(encoding="utf-8") if not (text or "").strip() else text
     text = validate.text(text, "the training text", limits.LM_TEXT_CHARS)

@@ -1,49 +1,29 @@
-"""Text generation: greedy, sampling and beam search, streamed from a background thread, and what the model thought."""
+"""Text generation: greedy, sampling and beam search, streamed from the bridge, and what the model thought."""
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import dataclasses
-import queue
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, loader, remote, validate
+from models import limits, loader, remote, stopping, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
+from serving.bridge import Bridge, Stopped, stop_requested
 
 STRATEGIES = ("greedy", "sampling", "beam search")
 UPDATES_PER_SECOND = 20  # coalesce streamed tokens: no more page updates than this
-# Even with no new token (beam search cannot stream), hand control back this often: gradio can only
-# close a generator between two yields, and closing is how Stop and a vanished client stop the work.
-HEARTBEAT_SECONDS = 0.25
 TOP_ALTERNATIVES = 10  # the probability view: alternatives listed for each step
 COMPARE_BEAMS = 4  # the side-by-side view's beam width unless asked otherwise
 # Probability bands that colour each generated token: (label, lowest probability in the band).
 BANDS = (("likely (≥ 50%)", 0.5), ("plausible (10–50%)", 0.1), ("unlikely (1–10%)", 0.01),
          ("surprising (< 1%)", 0.0))
 
-_counter_lock = threading.Lock()
-_running = 0
 # Sampling draws from torch's process-wide RNG: one generation at a time keeps a seed's text exact,
 # even when a cancelled run is still finishing its last step as the next one starts.
 _generate_lock = threading.Lock()
-
-
-def running() -> int:
-    """How many generation threads are alive right now (a closed stream's thread ends within a step)."""
-    with _counter_lock:
-        return _running
-
-
-def _count(delta: int) -> None:
-    global _running
-    with _counter_lock:
-        _running += delta
 
 
 @dataclass(frozen=True)
@@ -142,106 +122,31 @@ def _flag(value: object, what: str) -> bool:
     raise InputError(f"{what} must be true or false; got {value!r}.")
 
 
-class _Generation:
-    """One model.generate call in a background thread; each step's new token ids arrive on a queue."""
+def _generate(loaded: loader.Loaded, prompt: str, settings: GenerationSettings,
+              on_step: Callable[[list[list[int]]], None]) -> tuple[Any, list[list[int]]]:
+    """model.generate on this thread: (the tokenized prompt, the new ids of every sequence, padding after the end
+    token included). After every step, on_step(the new ids of every sequence so far); beam search's running beams
+    are not its results, so it gets empty lists until the end. Raises Stopped once the bridge running it is
+    asked to stop (at the next step)."""
+    import torch
 
-    def __init__(self, loaded: loader.Loaded, prompt: str, settings: GenerationSettings) -> None:
-        self.tokenizer, self.model, self.settings = loaded.tokenizer, loaded.model, settings
-        self.inputs = self.tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
-        self.prompt_len = self.inputs["input_ids"].shape[1]
-        self.steps: queue.Queue = queue.Queue()  # (sequences,) ids per step; None when generation ends
-        self.stop = threading.Event()
-        self._prompt_seen = False
-        self._output = None  # (sequences, prompt_len + new) once generate() returns
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="generate", daemon=True)
-        _count(+1)  # counted before start, so running() never misses a thread that is about to run
-        self._thread.start()
+    tokenizer = loaded.tokenizer
+    inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
+    prompt_len = inputs["input_ids"].shape[1]
+    nothing_yet = [[] for _ in range(settings.num_return_sequences)]
 
-    # transformers' streamer protocol (put/end), used for greedy and sampling only.
-    def put(self, value) -> None:
-        if not self._prompt_seen:  # generate() first sends the (expanded) prompt ids
-            self._prompt_seen = True
-            return
-        self.steps.put(value.reshape(-1).tolist())  # (sequences,) one new id per sequence
+    def step(input_ids) -> None:  # (sequences, prompt_len + new so far); beam search: (running beams, ...)
+        on_step(input_ids[:, prompt_len:].tolist() if settings.streams else nothing_yet)
 
-    def end(self) -> None:
-        pass  # _run signals the end itself, after the output is stored
-
-    def _run(self) -> None:
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
-
-        stop = self.stop
-
-        class StopWhenAsked(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):  # input_ids: (sequences or beams, length)
-                return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool)
-
-        try:
-            with _generate_lock:
-                if stop.is_set():  # closed while waiting for the previous run to finish
-                    return
-                torch.manual_seed(self.settings.seed)  # same seed and settings, same text
-                self._output = self.model.generate(
-                    **self.inputs, **self.settings.generate_kwargs(),
-                    streamer=self if self.settings.streams else None,
-                    pad_token_id=self.tokenizer.eos_token_id,
-                    stopping_criteria=StoppingCriteriaList([StopWhenAsked()]))
-        except BaseException as exc:  # re-raised in the consumer's thread by result()
-            self._failure = exc
-        finally:
-            self.steps.put(None)
-            _count(-1)
-
-    def follow(self) -> Iterator[list[list[int]]]:
-        """New ids per sequence so far, at most UPDATES_PER_SECOND times a second, and at least every
-        HEARTBEAT_SECONDS (unchanged, when no token came); ends when generation does."""
-        new_ids: list[list[int]] = [[] for _ in range(self.settings.num_return_sequences)]
-        period, last, changed = 1 / UPDATES_PER_SECOND, time.monotonic(), False
-        while True:
-            try:
-                step = self.steps.get(timeout=period)
-            except queue.Empty:
-                step = []
-            if step is None:
-                return
-            for ids, token_id in zip(new_ids, step):
-                ids.append(token_id)
-            changed = changed or bool(step)
-            elapsed = time.monotonic() - last
-            if (changed and elapsed >= period) or elapsed >= HEARTBEAT_SECONDS:
-                last, changed = time.monotonic(), False
-                yield new_ids
-
-    def result(self) -> list[list[int]]:
-        """The new ids of every sequence (padding after the end token included) once generation ended."""
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        return self._output[:, self.prompt_len:].tolist()
-
-    def close(self) -> None:
-        """Ask the thread to stop at its next step. Never blocks: gradio closes generators on its event loop."""
-        self.stop.set()
-
-
-def _start(prompt: str, settings: GenerationSettings, choice: str | None,
-           on_progress: ProgressCallback | None) -> _Generation:
-    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
-    return _Generation(loader.get("generate", choice, on_progress), prompt, settings)
-
-
-def _runs(prompt: str, settings: GenerationSettings, choice: str | None,
-          on_progress: ProgressCallback | None) -> Iterator[tuple[_Generation, list[list[int]] | None]]:
-    """(generation, new ids so far) while it runs, then (generation, None) once it has ended.
-
-    Closing this iterator stops the generation thread at its next step.
-    """
-    with contextlib.closing(_start(prompt, settings, choice, on_progress)) as generation:
-        for new_ids in generation.follow():
-            yield generation, new_ids
-        yield generation, None
+    with _generate_lock:
+        if not stop_requested():  # it may have been while waiting for the previous run to finish
+            torch.manual_seed(settings.seed)  # same seed and settings, same text
+            output = loaded.model.generate(**inputs, **settings.generate_kwargs(),
+                                           pad_token_id=tokenizer.eos_token_id,
+                                           stopping_criteria=stopping.criteria(step))
+    if stop_requested():  # cut short: nobody reads what it made
+        raise Stopped
+    return inputs, output[:, prompt_len:].tolist()  # (sequences, new)
 
 
 def _texts(tokenizer, prompt: str, new_ids: list[list[int]]) -> list[str]:
@@ -249,25 +154,34 @@ def _texts(tokenizer, prompt: str, new_ids: list[list[int]]) -> list[str]:
     return [prompt + tokenizer.decode(ids, skip_special_tokens=True) for ids in new_ids]
 
 
+def _streamed(work: Callable[..., Any]) -> Bridge:
+    return Bridge(work, name="generate", every=1 / UPDATES_PER_SECOND)
+
+
 def stream(prompt: str, settings: GenerationSettings, choice: str | None = None,
-           on_progress: ProgressCallback | None = None) -> Iterator[list[str]]:
-    """Yields the full texts of all sequences (prompt included) as they grow; the last yield is final.
+           on_progress: ProgressCallback | None = None) -> Bridge[list[str]]:
+    """The full texts of all sequences (prompt included) as they grow, then the final texts.
 
     Beam search cannot stream: until it ends, the partial texts are the prompt alone; nor can a remote
-    model, whose one yield is the final texts.
-    Closing the iterator (Stop, or a client that went away) stops generation at the next step.
+    model, which gives the final texts only.
+    Closing it (Stop, a client that went away, the time budget) stops generation at the next step.
     """
-    endpoint = _remote(choice, on_progress)
-    if endpoint is not None:
-        yield endpoint.remote.generate(_remote_request(prompt, settings))
-        return
-    for generation, new_ids in _runs(prompt, settings, choice, on_progress):
-        yield _texts(generation.tokenizer, prompt, generation.result() if new_ids is None else new_ids)
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
+
+    def work(emit, should_stop) -> list[str]:
+        endpoint = _remote(choice, on_progress)
+        if endpoint is not None:
+            return endpoint.remote.generate(_remote_request(prompt, settings))
+        loaded = loader.get("generate", choice, on_progress)
+        _, new_ids = _generate(loaded, prompt, settings, lambda ids: emit(_texts(loaded.tokenizer, prompt, ids)))
+        return _texts(loaded.tokenizer, prompt, new_ids)
+
+    return _streamed(work)
 
 
 def generate(prompt: str, settings: GenerationSettings, choice: str | None = None) -> list[str]:
-    """The final texts of all sequences (the last value of `stream`)."""
-    return collections.deque(stream(prompt, settings, choice), maxlen=1)[0]
+    """The final texts of all sequences (the result of `stream`)."""
+    return stream(prompt, settings, choice).result()
 
 
 # ---- what the model was thinking ------------------------------------------------------------
@@ -278,24 +192,30 @@ def band(probability: float) -> str:
 
 
 def thinking(prompt: str, settings: GenerationSettings, choice: str | None = None,
-             on_progress: ProgressCallback | None = None, top: int = TOP_ALTERNATIVES) -> Iterator[dict]:
+             on_progress: ProgressCallback | None = None, top: int = TOP_ALTERNATIVES) -> Bridge[dict]:
     """Generates like `stream`, then shows the first sequence step by step.
 
-    Yields {"text": first sequence so far, "steps": []} while generating, then once more with "steps":
+    Gives {"text": first sequence so far, "steps": []} while generating, then once more with "steps":
     for each generated token, {step, token, token_id, probability, band, alternatives: the `top` likeliest
     tokens at that step as {token, token_id, probability}}. Probabilities are the model's own (softmax
     of its logits, before temperature, top-k, top-p or penalties), so a sampled token may be unlikely.
     """
-    if _remote(choice, on_progress) is not None:
-        raise InputError("Token probabilities need the model's own scores, and a SageMaker endpoint returns "
-                         "only text: pick a local model for this view (the Generate tab uses the endpoint).")
-    for generation, new_ids in _runs(prompt, settings, choice, on_progress):
-        if new_ids is not None:
-            yield {"text": _texts(generation.tokenizer, prompt, new_ids[:1])[0], "steps": []}
-            continue
-        first = _until_end(generation.result()[0], generation.tokenizer.eos_token_id)
-        yield {"text": _texts(generation.tokenizer, prompt, [first])[0],
-               "steps": _steps(generation, first, top)}
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
+
+    def work(emit, should_stop) -> dict:
+        if _remote(choice, on_progress) is not None:
+            raise InputError("Token probabilities need the model's own scores, and a SageMaker endpoint returns "
+                             "only text: pick a local model for this view (the Generate tab uses the endpoint).")
+        loaded = loader.get("generate", choice, on_progress)
+
+        def first_text(new_ids: list[list[int]]) -> str:
+            return _texts(loaded.tokenizer, prompt, new_ids[:1])[0]
+
+        inputs, new_ids = _generate(loaded, prompt, settings, lambda ids: emit({"text": first_text(ids), "steps": []}))
+        first = _until_end(new_ids[0], loaded.tokenizer.eos_token_id)
+        return {"text": first_text([first]), "steps": _steps(loaded, inputs["input_ids"][0], first, top)}
+
+    return _streamed(work)
 
 
 def _until_end(ids: list[int], eos: int | None) -> list[int]:
@@ -303,19 +223,19 @@ def _until_end(ids: list[int], eos: int | None) -> list[int]:
     return ids[: ids.index(eos) + 1] if eos in ids else ids
 
 
-def _steps(generation: _Generation, new_ids: list[int], top: int) -> list[dict]:
+def _steps(loaded: loader.Loaded, prompt_ids, new_ids: list[int], top: int) -> list[dict]:
+    """Every step's chosen token and top alternatives; prompt_ids: (prompt_len,)."""
     import torch
 
     if not new_ids:
         return []
-    tokenizer = generation.tokenizer
-    prompt_ids = generation.inputs["input_ids"][0]  # (prompt_len,)
+    tokenizer = loaded.tokenizer
     full = torch.cat([prompt_ids, torch.tensor(new_ids)])[None]  # (1, prompt_len + new)
     with torch.inference_mode():
         # One teacher-forced pass over the finished text gives every step's distribution at once, for
         # any strategy (beam search's own scores belong to beams that were later dropped). Only the
         # logits that predicted a new token are kept: (1, new + 1, vocab), the last predicts nothing.
-        logits = generation.model(input_ids=full, logits_to_keep=len(new_ids) + 1).logits
+        logits = loaded.model(input_ids=full, logits_to_keep=len(new_ids) + 1).logits
     probs = logits[0, :-1].float().softmax(-1)  # (new, vocab)
     best = probs.topk(min(top, probs.shape[-1]), dim=-1)  # values, indices: (new, top)
     steps = []
@@ -333,21 +253,33 @@ def _steps(generation: _Generation, new_ids: list[int], top: int) -> list[dict]:
 # ---- side by side -----------------------------------------------------------------------------
 
 def compare(prompt: str, settings: GenerationSettings, choice: str | None = None,
-            on_progress: ProgressCallback | None = None) -> Iterator[dict[str, str]]:
-    """The same prompt decoded greedy, sampling and beam search, one after the other; yields
-    {strategy: text so far} as they grow (a strategy not started yet is absent).
+            on_progress: ProgressCallback | None = None) -> Bridge[dict[str, str]]:
+    """The same prompt decoded greedy, sampling and beam search, one after the other; gives
+    {strategy: text so far} as they grow (a strategy not started yet is absent), then all three.
 
     Sampling uses the settings' temperature, top-k, top-p and seed; beam search their number of beams
     (COMPARE_BEAMS when that is 1); all three their length and repetition settings; one sequence each.
     """
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
     shared = {**dataclasses.asdict(settings), "num_return_sequences": 1}
-    texts: dict[str, str] = {}
-    for strategy in STRATEGIES:
-        one = GenerationSettings.for_strategy(strategy, **shared)
-        with contextlib.closing(stream(prompt, one, choice, on_progress)) as partials:
-            for partial in partials:
-                texts[strategy] = partial[0]
-                yield dict(texts)
+    each = [(strategy, GenerationSettings.for_strategy(strategy, **shared)) for strategy in STRATEGIES]
+
+    def work(emit, should_stop) -> dict[str, str]:
+        endpoint = _remote(choice, on_progress)
+        loaded = endpoint or loader.get("generate", choice, on_progress)
+        texts: dict[str, str] = {}
+        for strategy, one in each:
+            def grown(ids: list[list[int]], strategy: str = strategy) -> None:
+                emit({**texts, strategy: _texts(loaded.tokenizer, prompt, ids)[0]})
+
+            if endpoint is not None:  # one call each, the final text only
+                texts[strategy] = endpoint.remote.generate(_remote_request(prompt, one))[0]
+                emit(dict(texts))
+            else:
+                texts[strategy] = _texts(loaded.tokenizer, prompt, _generate(loaded, prompt, one, grown)[1])[0]
+        return texts
+
+    return _streamed(work)
 
 
 # ---- show code --------------------------------------------------------------------------------

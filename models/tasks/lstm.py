@@ -4,7 +4,7 @@ compared with T5."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ import state
 from models import limits, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
+from serving.bridge import Bridge
 
 if TYPE_CHECKING:
     from models.snippets.lstm import Trained
@@ -65,8 +66,8 @@ def folder() -> Path:
     return config.current().cache_dir / "my-models" / "lstm-en-de"
 
 
-def train(steps: Any = 300, sizes: dict | None = None) -> Iterator[dict]:
-    """Train a fresh LSTM for `steps` steps; yields progress dicts, then loss_start, loss_end and the
+def train(steps: Any = 300, sizes: dict | None = None) -> Bridge[dict]:
+    """Train a fresh LSTM for `steps` steps, on the bridge: progress dicts, then loss_start, loss_end and the
     held-out BLEU-1 per length bucket. Serves /lstm_translate only once it has finished."""
     steps = validate.integer(steps, "steps", 1, limits.LSTM_STEPS)
     sizes = dict(sizes or SIZES)

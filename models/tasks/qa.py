@@ -11,6 +11,7 @@ from models import limits, loader, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import seq2seq
+from serving.bridge import Stopped, stop_requested
 
 # Checkpoints trained on SQuAD 2.0 can say "no answer"; their ids say so.
 NO_ANSWER_MARKERS = ("squad2", "squad_v2", "squadv2")
@@ -34,6 +35,8 @@ def _read(loaded: loader.Loaded, question: str, context: str, top_k: int, no_ans
                          "Ask a shorter question.")
 
     def on_window(i: int, count: int) -> None:
+        if stop_requested():  # the request's time budget, or a cancel: nobody reads the answer
+            raise Stopped
         if on_progress and count > 1:
             on_progress(i / count, f"Reading window {i + 1} of {count}")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from models import batching, limits, loader, validate
+from models import limits, loader, validate
 from models.loader import ProgressCallback
+from serving import batching
 
 MAX_BATCH = 16  # requests classified together; the tab lets this many run at once
 # What one more forward pass costs, in tokens' worth of work (reading every weight once again), and
@@ -65,7 +66,7 @@ def _probabilities(logits, config):
     return logits.softmax(-1)
 
 
-_batcher = batching.Batcher(classify_batch, MAX_BATCH, name="sentiment-batches")
+_batcher = batching.Batcher(classify_batch, MAX_BATCH)
 
 
 def code(text: str, choice: str | None = None) -> str:

@@ -8,8 +8,9 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from models import remote, snippets
+from models import remote, snippets, stopping
 from models.loader import Loaded, ProgressCallback, Resolved
+from serving.bridge import Stopped, stop_requested
 
 if TYPE_CHECKING:  # the module imports torch: at run time it is imported where it is used
     from models.snippets.seq2seq import Plan
@@ -38,14 +39,22 @@ def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sente
 
 def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | None = None,
              what: str = "Working") -> str:
-    """The plan's pieces through the model, joined; progress per piece when there are several."""
+    """The plan's pieces through the model, joined; progress per piece when there are several.
+
+    Asked to stop (the request's time budget, a cancel), it does at the next decoding step and raises Stopped.
+    """
     from models.snippets import seq2seq as reference
 
     def on_piece(i: int, count: int) -> None:
+        if stop_requested():
+            raise Stopped
         if on_progress and count > 1:
             on_progress(i / count, f"{what}: piece {i + 1} of {count}")
 
-    return reference.generate(loaded.tokenizer, loaded.model, text_plan, on_piece)
+    joined = reference.generate(loaded.tokenizer, loaded.model, text_plan, on_piece, stopping.criteria())
+    if stop_requested():  # the last piece was cut short
+        raise Stopped
+    return joined
 
 
 def note(text_plan: Plan | None) -> str:

@@ -17,7 +17,7 @@ from PIL import Image
 from cloud import bedrock
 from models.errors import InputError, ModelUnavailable
 
-pytest_plugins = ["support.aws"]
+pytest_plugins = ["tests.support.aws"]
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0"

@@ -22,7 +22,7 @@ from models import remote
 from models.errors import InputError, ModelUnavailable
 from models.tasks import generate
 
-pytest_plugins = ["support.aws"]
+pytest_plugins = ["tests.support.aws"]
 
 SCORES = [{"label": "POSITIVE", "score": 0.98}, {"label": "NEGATIVE", "score": 0.02}]
 

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from deploy import endpoints, jumpstart
 from deploy.errors import UsageError
 
-pytest_plugins = ["support.aws"]
+pytest_plugins = ["tests.support.aws"]
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/playground-endpoint"
 

@@ -23,7 +23,7 @@ from deploy import cli, lifecycle, notebooks
 from deploy.context import Context
 from models.tasks import generate
 
-pytest_plugins = ["support.aws"]
+pytest_plugins = ["tests.support.aws"]
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/playground-notebook"
 MOTO_IDENTITY = "arn:aws:sts::123456789012:user/moto"  # what moto's sts get_caller_identity answers

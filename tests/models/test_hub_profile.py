@@ -19,14 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from support import hub_replicas
-from support.local_hub import LocalHub
 
 from models import download
 from models.registry import REGISTRY, REVISIONS, TOKENIZERS
+from tests.support import hub_replicas
+from tests.support.local_hub import LocalHub
 
-CLIENT = Path(__file__).resolve().parents[1] / "support" / "hub_client.py"
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT = ROOT / "tests" / "support" / "hub_client.py"
 # Where the safetensors of the checkpoints that have none on main live: models/registry.py pins these
 # (REVISIONS); the calls name them too, and name None to try a checkpoint unpinned.
 PINS = {

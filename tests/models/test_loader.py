@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -54,12 +54,8 @@ def test_same_checkpoint_is_loaded_once_and_shared(fresh_loader):
 
 
 def test_concurrent_first_use_loads_once(fresh_loader):
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(loader.get("ner"))) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(4) as callers:  # four first uses at once
+        results = list(callers.map(lambda _: loader.get("ner"), range(4)))
     assert len({id(r) for r in results}) == 1
 
 
@@ -175,21 +171,20 @@ def test_pinned_revisions_reach_from_pretrained_and_show_code(fresh_loader, sett
 
 RACE = """
 import json, sys, threading
+from concurrent.futures import ThreadPoolExecutor
 import config
 config.use(config.load_settings([]))
 from models import loader
 tasks = sys.argv[1:]
-barrier, failures = threading.Barrier(len(tasks)), []
+barrier = threading.Barrier(len(tasks))
 def first_load(task):
     barrier.wait()  # every thread asks at once, on a process that has imported no transformers class yet
     try:
         loader.get(task)
     except Exception as exc:
-        failures.append(f"{task}: {exc}")
-threads = [threading.Thread(target=first_load, args=(task,)) for task in tasks]
-[thread.start() for thread in threads]
-[thread.join() for thread in threads]
-print(json.dumps(failures))
+        return f"{task}: {exc}"
+with ThreadPoolExecutor(len(tasks)) as pool:
+    print(json.dumps([failure for failure in pool.map(first_load, tasks) if failure]))
 """
 
 

@@ -1,7 +1,8 @@
-"""The shared training helpers: background runs that stream, stop when closed, and leave threads as they were."""
+"""The shared training helpers: runs on the bridge that stream, keep each phase, stop when closed, hold the
+training lock, and leave torch's threads as they were."""
 
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -59,8 +60,6 @@ def test_training_uses_fewer_threads_and_restores_the_default():
     default = torch.get_num_threads()
     seen = list(training.stream_training(lambda emit, should_stop: torch.get_num_threads()))
     assert seen == [min(default, training.training_threads())]
-    later: list[int] = []
-    thread = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
-    thread.start()
-    thread.join()
-    assert later == [default] and torch.get_num_threads() == default
+    with ThreadPoolExecutor(1) as later:  # a thread started afterwards
+        assert later.submit(torch.get_num_threads).result() == default
+    assert torch.get_num_threads() == default

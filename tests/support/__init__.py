@@ -1,1 +1,1 @@
-"""Helpers the tests share: launching the app, wire clients, fixtures and stand-ins (one package)."""
+"""Shared test helpers: one package for the tests and the benchmark."""

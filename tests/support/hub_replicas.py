@@ -24,7 +24,7 @@ from typing import Any
 from models.offline import entry_path, seq2seq, sources, tiny
 from models.offline.seq2seq import T5_TASK_PARAMS
 from models.registry import REGISTRY, TOKENIZERS
-from support.local_hub import Blob, Repo
+from tests.support.local_hub import Blob, Repo
 
 SF_TITLE = "Adding `safetensors` variant of this model"  # the title transformers looks for
 SF_BOT = "SFconvertbot"

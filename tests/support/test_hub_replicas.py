@@ -7,7 +7,7 @@ import json
 import pytest
 
 from models.registry import REGISTRY
-from support import hub_replicas
+from tests.support import hub_replicas
 
 # One replica of each layout: safetensors on main; only in PRs opened on main's head; in a PR on an older main.
 SAMPLE = ["distilbert/distilbert-base-uncased-finetuned-sst-2-english", "sshleifer/distilbart-cnn-12-6",

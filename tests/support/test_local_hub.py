@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support.local_hub import Blob, LocalHub, Repo
+from tests.support.local_hub import Blob, LocalHub, Repo
 
 WEIGHTS = bytes(range(256)) * 4  # 1,024 bytes
 

@@ -12,7 +12,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update"]
 TOKENS = ["the", "animal", "didn", "street", "tired"]  # the tab's default text, as BERT tokens
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.system]
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -17,7 +18,7 @@ from cloud import bedrock as backend
 from tabs import _common
 from tabs import bedrock as tab
 
-pytest_plugins = ["support.aws"]
+pytest_plugins = ["tests.support.aws"]
 
 MODEL = "amazon.nova-lite-v1:0"
 
@@ -72,10 +73,13 @@ def test_without_credentials_the_tab_says_what_to_configure(no_aws):
     note = tab.status_note()
     assert note.startswith("⚠️ **Amazon Bedrock is not configured")
     assert "aws configure" in note and "AWS_DEFAULT_REGION" in note
+    async def chat() -> list:  # guarded handlers are what gradio awaits on its event loop
+        return [step async for step in _common.guarded(tab.chat)("hi", [], MODEL, "", 256, 0.5, 1.0, "")]
+
     with pytest.raises(gr.Error, match="No AWS credentials found"):
-        list(_common.guarded(tab.chat)("hi", [], MODEL, "", 256, 0.5, 1.0, ""))
+        asyncio.run(chat())
     with pytest.raises(gr.Error, match="No AWS credentials found"):
-        _common.guarded(tab.models)()
+        asyncio.run(_common.guarded(tab.models)())
 
 
 def test_chat_streams_into_the_conversation(fake_runtime):

@@ -1,19 +1,23 @@
 """The generation studio through gradio_client: streaming, seeds, beams, the probability view, the
 side-by-side, clear errors, and a cancelled job that stops its generation thread and frees the worker."""
 
+import inspect
 import time
 
 import pytest
 from gradio_client.exceptions import AppError
-from waiting import slow_down, wait_until
 
 from models import loader
+from models.errors import InputError
 from models.tasks import generate as gen
+from serving import bridge
+from serving.bridge import Bridge
 from tabs import generate as tab
 from tabs._views import charts
+from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
-# prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (API.md)
+# prompt, max_new_tokens, temperature, top_k, top_p, do_sample, num_return_sequences, seed (docs/api.md)
 SAMPLING = (PROMPT, 16, 0.9, 40, 0.95, True, 1, 21)
 
 
@@ -96,11 +100,14 @@ def test_bad_values_give_clear_errors(client, args, api_name, message):
 def test_a_cancelled_job_stops_its_generation_and_frees_the_worker(client, slow_model, beams):
     args = (PROMPT, 256, 1.0, 50, 1.0, beams == 1, 1, 0, beams)  # over 25 s at 100 ms a step
     job = client.submit(*args, api_name="/generate")
-    assert wait_until(lambda: gen.running() == 1 and len(slow_model) > 2, timeout=60)
+    assert wait_until(lambda: bridge.running("generate") == 1 and len(slow_model) > 2, timeout=60)
+    assert bridge.running() == 1  # one background thread: the generation itself (the handler's call has returned)
     if beams == 1:
         assert wait_until(lambda: job.outputs(), timeout=30)
-    job.cancel()  # the client goes away: gradio closes the generator, which stops the thread
-    assert wait_until(lambda: gen.running() == 0, timeout=3), "generation kept running after cancel"
+    # Stop: gradio cancels the handler's task (for beam search, often before its first update reached gradio,
+    # which then has no generator to close: issue 15); the cancelled handler closes its bridge.
+    job.cancel()
+    assert wait_until(lambda: bridge.running("generate") == 0, timeout=3), "generation kept running after cancel"
     passes = len(slow_model)
     time.sleep(0.3)
     assert len(slow_model) == passes and passes < 200
@@ -110,9 +117,39 @@ def test_a_cancelled_job_stops_its_generation_and_frees_the_worker(client, slow_
 
 
 def test_show_code_matches_the_model_layer(offline_pack):
-    snippet = tab.code(PROMPT, 12, 0.8, 40, 0.9, True, 2, 11, 1, 1.2, 3, None)
+    snippet = tab.CODE(PROMPT, 12, 0.8, 40, 0.9, True, 2, 11, 1, 1.2, 3, None)
     assert snippet == gen.code(PROMPT, settings(PROMPT, 12, 0.8, 40, 0.9, True, 2, 11, 1, 1.2, 3))
     assert "repetition_penalty=1.2" in snippet and "torch.manual_seed(11)" in snippet
+
+
+SETTINGS = ["max_new_tokens", "temperature", "top_k", "top_p", "do_sample", "num_return_sequences", "seed",
+            "num_beams", "repetition_penalty", "no_repeat_ngram_size"]
+
+
+@pytest.mark.parametrize("handler, inputs", [
+    (tab.RUN, ["prompt", *SETTINGS, "choice", "progress"]),
+    (tab.THINK, ["prompt", *SETTINGS, "choice", "progress"]),
+    (tab.CODE, ["prompt", *SETTINGS, "choice"]),
+    (tab.COMPARE, ["prompt", "max_new_tokens", "temperature", "top_k", "top_p", "seed", "num_beams",
+                   "repetition_penalty", "no_repeat_ngram_size", "choice", "progress"]),
+])
+def test_the_settings_travel_as_one_object_behind_unchanged_endpoint_inputs(handler, inputs):
+    # gradio names an endpoint's inputs after the handler's parameters: these are API.md's, in its order.
+    assert list(inspect.signature(handler).parameters) == inputs
+
+
+def test_the_tab_hands_the_model_layer_one_checked_settings_object(monkeypatch):
+    received = []
+
+    def fake_stream(prompt, settings, choice, on_progress):
+        received.append(settings)
+        return Bridge(lambda emit, should_stop: [prompt, prompt])
+
+    monkeypatch.setattr(gen, "stream", fake_stream)
+    assert tab.RUN(PROMPT, 12, 0.8, 40, 0.9, True, 2, 11, 1, 1.2, 3, None).result() == (PROMPT, [PROMPT, PROMPT])
+    assert received == [settings(PROMPT, 12, 0.8, 40, 0.9, True, 2, 11, 1, 1.2, 3)]
+    with pytest.raises(InputError, match="Number of beams must be between 1 and 8; got 9"):
+        tab.RUN(PROMPT, 12, 0.8, 40, 0.9, False, 1, 11, 9)
 
 
 def test_strategy_radio_drives_do_sample_and_beams():

@@ -6,15 +6,15 @@ import re
 import gradio as gr
 import pytest
 from gradio_client.exceptions import AppError
-from raw_client import RawClient
 
 from models import loader
 from tabs import attention as attention_tab
 from tabs import positional as positional_tab
 from tabs import tokenizer as tokenizer_tab
+from tests.support.wire import RawClient
 
 NOVEL_A, NOVEL_B = "I read a good novel.", "Attention is a novel idea."
-PINNED = {  # API.md's leading inputs
+PINNED = {  # docs/api.md's leading inputs
     "/tokenize": ["text", "tokenizer"],
     "/positional_encoding": ["seq_len", "d_model"],
     "/attention": ["text", "layer", "head"],

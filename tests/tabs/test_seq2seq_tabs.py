@@ -4,12 +4,12 @@ import json
 
 import pytest
 from gradio_client.exceptions import AppError
-from support import snippets
 
 from models import loader
 from models.tasks import qa, summarize, translate
 from tabs import qa as qa_tab
 from tabs import summarize as summarize_tab
+from tests.support import snippets
 
 CONTEXT = "The treaty was signed in Paris in 1898 after long talks. It ended the war."
 ARTICLE = "The council voted to build a park. Work starts in spring. Residents wanted housing."

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from support import snippets
 
 from models.errors import InputError
 from models.snippets import attention as reference
 from models.tasks import attention, internals
+from tests.support import snippets
 
 NOVEL_A, NOVEL_B = "I read a good novel.", "Attention is a novel idea."
 GPT2 = "openai-community/gpt2"

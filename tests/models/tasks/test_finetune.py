@@ -1,13 +1,13 @@
 """The fine-tuning lab on tiny models: data checks, the training loops, My model, cancel and failure."""
 
 import pytest
-from support import snippets
 
 import config
 from models import loader, training
 from models.errors import InputError
 from models.snippets import classifier
 from models.tasks import finetune, sentiment
+from tests.support import snippets
 
 WORDS = {"POSITIVE": ["good", "great", "lovely", "superb"], "NEGATIVE": ["bad", "awful", "dreadful", "poor"]}
 TOY_CSV = "text,label\n" + "".join(f"a {w} {thing},{label}\n" for label, words in WORDS.items()

@@ -1,20 +1,19 @@
 """Generation on the tiny GPT-2: seeded runs repeat, every strategy matches model.generate, streams grow,
 closing a stream stops its thread, the probability view and the side-by-side agree with plain transformers."""
 
-import queue
-import threading
 import time
 
 import pytest
 import torch
-from support import snippets
-from waiting import slow_down, wait_until
 
 import config
 from models import loader
 from models.errors import InputError
 from models.tasks import generate as gen
 from models.tasks.generate import GenerationSettings, generate, stream
+from serving import bridge
+from tests.support import snippets
+from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
 
@@ -87,33 +86,14 @@ def test_stream_grows_and_ends_with_the_final_text(offline_pack):
     assert lengths == sorted(lengths)
 
 
-def following(steps: list, delay: float = 0.0) -> tuple[list[list[list[int]]], float]:
-    """What _Generation.follow yields (copied) for these queued steps, the end arriving after `delay` s."""
-    generation = object.__new__(gen._Generation)  # only the queue and settings: no thread, no model
-    generation.settings, generation.steps = settings(num_return_sequences=2), queue.Queue()
-    for step in steps:
-        generation.steps.put(step)
-    threading.Timer(delay, generation.steps.put, [None]).start()
-    started = time.monotonic()
-    yielded = [[list(ids) for ids in update] for update in generation.follow()]
-    return yielded, time.monotonic() - started
-
-
-def test_updates_are_coalesced_and_heartbeats_keep_coming():
-    burst, _ = following([[i, i + 1] for i in range(500)])  # 500 steps at once: at most a few updates
-    assert len(burst) <= 2 and all(len(update) == 2 for update in burst)
-    quiet, elapsed = following([], delay=0.6)  # no token at all (beam search): an update every 0.25 s
-    assert 1 <= len(quiet) <= elapsed / gen.HEARTBEAT_SECONDS + 1 and quiet[0] == [[], []]
-
-
 @pytest.mark.parametrize("strategy", [{}, {"do_sample": False, "num_beams": 4}])
 def test_closing_the_stream_stops_the_generation_thread(slow_model, strategy):
     iterator = stream(PROMPT, settings(max_new_tokens=200, **strategy))  # 10 s at 50 ms a step
     started = time.monotonic()
-    next(iterator)
-    assert gen.running() == 1
-    iterator.close()  # what gradio does on Stop, or when the client goes away
-    assert wait_until(lambda: gen.running() == 0, timeout=2)
+    next(iterator)  # a step's update: beam search's carry no text, but come at every step
+    assert bridge.running("generate") == 1
+    iterator.close()  # what Stop, a client that went away and the time budget do
+    assert wait_until(lambda: bridge.running("generate") == 0, timeout=2)
     passes = len(slow_model)
     time.sleep(0.3)
     assert len(slow_model) == passes, "the model kept running after the stream was closed"

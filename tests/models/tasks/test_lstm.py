@@ -2,13 +2,13 @@
 
 import pytest
 import torch
-from support import snippets
 
 import state
 from models import training
 from models.errors import InputError
 from models.snippets import lstm as reference
 from models.tasks import lstm
+from tests.support import snippets
 
 TINY = {"embed": 8, "hidden": 16}
 

@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from support import snippets
 
 from models import loader
 from models.errors import InputError
 from models.tasks import positional
+from tests.support import snippets
 
 
 def test_closed_form_values():

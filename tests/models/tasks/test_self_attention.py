@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from support import snippets
 
 import config
 from models.errors import InputError
 from models.tasks import internals, self_attention
+from tests.support import snippets
 
 TEXT = "The animal was too tired."
 

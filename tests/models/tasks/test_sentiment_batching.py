@@ -1,6 +1,6 @@
 """Sentiment batching: concurrent requests give exactly the answers the pipeline gives one at a time."""
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -37,11 +37,8 @@ def test_concurrent_calls_each_get_their_own_answer_and_errors_stay_their_own(of
         except InputError as exc:
             results[text] = exc
 
-    threads = [threading.Thread(target=call, args=(text,)) for text in TEXTS * 3 + [""]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with ThreadPoolExecutor(len(TEXTS) * 3 + 1) as callers:  # all at once, as concurrent requests are
+        list(callers.map(call, TEXTS * 3 + [""], timeout=60))
     assert isinstance(results.pop(""), InputError)
     # Exact in float32; bf16 weights keep 8 bits of mantissa, and a text padded in a batch goes through
     # differently shaped matmuls than alone, so its probabilities agree to bf16's precision only.

@@ -1,7 +1,6 @@
 """Summarization: the same text as model.generate with the same prefix and settings, chunked when long."""
 
 import pytest
-from references import seq2seq_generate
 
 import config
 from models import loader
@@ -10,6 +9,7 @@ from models.offline import entry_path
 from models.snippets import seq2seq
 from models.tasks import summarize
 from models.tasks.summarize import SummarySettings
+from tests.support.references import seq2seq_generate
 
 TEXT = ("The council voted on Tuesday to turn the old railway yard into a park. Work starts in spring. "
         "Some residents wanted housing instead.")

@@ -1,10 +1,10 @@
 """Tokenizer explorer: the real BERT and GPT-2 ids, offsets over the text, special tokens, batches."""
 
 import pytest
-from support import snippets
 
 from models.errors import InputError
 from models.tasks import tokens
+from tests.support import snippets
 
 NOVEL = "I read a good novel."
 

@@ -1,12 +1,12 @@
 """Translation: T5's prefix per language, Marian's one language, sentence by sentence when long."""
 
 import pytest
-from references import seq2seq_generate
 
 from models import loader
 from models.errors import InputError
 from models.snippets import seq2seq
 from models.tasks import translate
+from tests.support.references import seq2seq_generate
 
 TEXT = "The weather is lovely today, so we are going for a walk by the lake."
 PREFIXES = {"German": "translate English to German: ", "French": "translate English to French: ",

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+from pathlib import Path
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+ROOT = Path(__file__).resolve().parents[2]
+# Python imports `sitecustomize` from its path at start-up: this folder's one installs the guard.
+SITE_DIR = Path(__file__).resolve().with_name("socket_guard_site")
 
 
 class NetworkBlocked(OSError):
@@ -48,6 +53,13 @@ def _guarded_getaddrinfo(host, *args, **kwargs):
 
 
 def install() -> None:
+    """Guard this process: connecting to or resolving anything but loopback raises NetworkBlocked."""
     socket.socket.connect = _guarded_connect
     socket.socket.connect_ex = _guarded_connect_ex
     socket.getaddrinfo = _guarded_getaddrinfo
+
+
+def subprocess_pythonpath(existing: str | None) -> str:
+    """PYTHONPATH for the Python processes tests start: the guard first, then the repository root (which the
+    guard imports from, and where the app's modules are), then what was there."""
+    return os.pathsep.join(filter(None, [str(SITE_DIR), str(ROOT), existing]))

@@ -1,4 +1,4 @@
-"""Micro-batching: calls that arrive together on the same model run as one batch on one worker thread.
+"""Micro-batching: calls that arrive together on the same model run as one batch, on one pool thread at a time.
 
 Each caller gets its own result or its own exception: a batch that fails is re-run one item at a time,
 so one request's problem never fails its neighbours' (gradio's `batch=True` hands a batch's exception
@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from serving import bridge
+
 RunBatch = Callable[[Any, list], list]  # (model, items) -> one result per item, in order
 
 
@@ -28,23 +30,26 @@ class _Job:
 
 
 class Batcher:
-    """Runs `run(model, items)` on batches of concurrent `submit(model, item)` calls for the same model."""
+    """Runs `run(model, items)` on batches of concurrent `submit(model, item)` calls for the same model.
 
-    def __init__(self, run: RunBatch, max_batch: int, name: str) -> None:
-        self._run, self.max_batch, self._name = run, max_batch, name
+    Batches run one after another on one of the bridge's pool threads, taken while there is work waiting
+    and given back when there is none.
+    """
+
+    def __init__(self, run: RunBatch, max_batch: int) -> None:
+        self._run, self.max_batch = run, max_batch
         self._pending: deque[_Job] = deque()
-        self._wake = threading.Condition()
-        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._serving = False  # a pool thread is running batches
 
     def submit(self, model: Any, item: Any) -> Any:
         """`run(model, [item])[0]`, computed in a batch with whatever else is waiting; blocks until done."""
         job = _Job(model, item)
-        with self._wake:
+        with self._lock:
             self._pending.append(job)
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._serve, name=self._name, daemon=True)
-                self._worker.start()
-            self._wake.notify()
+            start, self._serving = not self._serving, True
+        if start:
+            bridge.submit(self._serve)
         job.done.wait()
         if job.error is not None:
             raise job.error
@@ -60,9 +65,10 @@ class Batcher:
 
     def _serve(self) -> None:
         while True:
-            with self._wake:
-                while not self._pending:
-                    self._wake.wait()
+            with self._lock:
+                if not self._pending:
+                    self._serving = False
+                    return
                 batch = self._take()
             self._run_batch(batch)
 

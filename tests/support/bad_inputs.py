@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from raw_client import HIDDEN_ERROR
+from tests.support.wire import HIDDEN_ERROR
 
 GENERIC_TEXT = "The quick brown fox jumps over the lazy dog."
 # Valid companion inputs for endpoints whose parameters cannot be guessed from their type.

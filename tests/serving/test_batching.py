@@ -1,10 +1,12 @@
 """Micro-batching: concurrent calls batched per model, each caller with its own result or error."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from models.batching import Batcher, length_groups
+from serving.batching import Batcher, length_groups
+from tests.support.waiting import wait_until
 
 
 def test_length_groups_cut_where_padding_would_cost_more_than_a_pass():
@@ -38,35 +40,28 @@ class Recorder:
         return [f"{model}:{item}" for item in items]
 
 
-def submit_all(batcher, jobs):
-    results, threads = {}, []
+def submit_all(batcher, jobs, callers: ThreadPoolExecutor) -> dict:
+    """Each (model, item) submitted from its own caller thread: (model, item) -> its future."""
+    return {(model, item): callers.submit(batcher.submit, model, item) for model, item in jobs}
 
-    def one(model, item):
-        try:
-            results[(model, item)] = batcher.submit(model, item)
-        except ValueError as exc:
-            results[(model, item)] = exc
 
-    for model, item in jobs:
-        threads.append(threading.Thread(target=one, args=(model, item)))
-        threads[-1].start()
-    return results, threads
+def outcome(future):
+    try:
+        return future.result(timeout=10)
+    except ValueError as exc:
+        return exc
 
 
 def test_waiting_calls_are_batched_per_model_and_each_gets_its_own_result():
     run = Recorder()
-    batcher = Batcher(run, max_batch=3, name="test-batches")
-    first, first_threads = submit_all(batcher, [("m1", "a")])
-    assert run.started.wait(timeout=10)  # the worker is busy with "a": the next calls queue up
-    rest, threads = submit_all(batcher, [("m1", "b"), ("m2", "x"), ("m1", "c"), ("m1", "d"), ("m1", "e")])
-    for _ in range(1000):  # until all five wait behind "a"
-        if len(batcher._pending) == 5:
-            break
-        threading.Event().wait(0.01)
-    run.release.set()
-    for thread in first_threads + threads:
-        thread.join(timeout=10)
-    results = {**first, **rest}
+    batcher = Batcher(run, max_batch=3)
+    with ThreadPoolExecutor(6) as callers:
+        first = submit_all(batcher, [("m1", "a")], callers)
+        assert run.started.wait(timeout=10)  # the worker is busy with "a": the next calls queue up
+        rest = submit_all(batcher, [("m1", "b"), ("m2", "x"), ("m1", "c"), ("m1", "d"), ("m1", "e")], callers)
+        assert wait_until(lambda: len(batcher._pending) == 5, timeout=10)  # all five wait behind "a"
+        run.release.set()
+        results = {job: outcome(future) for job, future in {**first, **rest}.items()}
     assert all(results[(m, i)] == f"{m}:{i}" for m, i in results)
     assert run.batches == [("m1", ["a"]), ("m1", ["b", "c", "d"]), ("m2", ["x"]), ("m1", ["e"])]
 
@@ -74,10 +69,17 @@ def test_waiting_calls_are_batched_per_model_and_each_gets_its_own_result():
 def test_a_failing_item_fails_only_its_own_caller():
     run = Recorder()
     run.release.set()
-    batcher = Batcher(run, max_batch=8, name="test-batches")
-    results, threads = submit_all(batcher, [("m", "ok1"), ("m", "bad"), ("m", "ok2")])
-    for thread in threads:
-        thread.join(timeout=10)
+    batcher = Batcher(run, max_batch=8)
+    with ThreadPoolExecutor(3) as callers:
+        futures = submit_all(batcher, [("m", "ok1"), ("m", "bad"), ("m", "ok2")], callers)
+        results = {job: outcome(future) for job, future in futures.items()}
     assert results[("m", "ok1")] == "m:ok1" and results[("m", "ok2")] == "m:ok2"
     with pytest.raises(ValueError, match="bad item"):
         raise results[("m", "bad")]
+
+
+def test_batches_run_on_a_pool_thread_that_is_given_back_when_nothing_waits():
+    names = []
+    batcher = Batcher(lambda model, items: names.append(threading.current_thread().name) or items, max_batch=4)
+    assert batcher.submit("m", 1) == 1 and batcher.submit("m", 2) == 2
+    assert names == ["serving", "serving"] and not batcher._serving

@@ -1,0 +1,1 @@
+"""How a request runs: the background bridge, batching, the time budget and the payload hook."""

@@ -1,0 +1,1 @@
+"""Tests of cloud/: the boto3 backends the app calls."""

@@ -1,0 +1,1 @@
+"""Tests of deploy/: the launcher and the notebook scripts."""

@@ -1,0 +1,1 @@
+"""Tests of models/offline/: the offline pack."""

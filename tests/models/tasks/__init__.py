@@ -1,0 +1,1 @@
+"""Tests of models/tasks/: one module per task."""

@@ -1,0 +1,1 @@
+"""Tests of tabs/: one module per tab, as the user drives it."""

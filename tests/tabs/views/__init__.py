@@ -1,0 +1,1 @@
+"""Tests of tabs/_views/: plain data to what gradio shows."""

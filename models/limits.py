@@ -1,4 +1,10 @@
-"""Caps on every user input, in one place: the UI states them and the task code enforces them."""
+"""Caps on every user input: the UI states them and the task code enforces them.
+
+Caps shared by several tabs are set here; each task's own caps are declared in its registry entry
+(models/registry.py) and re-exported below under the same names, so a new task adds its caps to its entry only.
+"""
+
+from models.registry import REGISTRY
 
 # Whole request, all inputs together: refused before gradio keeps a copy in the session (each tab's own
 # caps are far smaller; the largest is the fine-tuning CSV).
@@ -11,29 +17,11 @@ SESSIONS_KEPT = 64
 TRAINING_BUDGET_S = 1_800
 
 TEXT_CHARS = 5_000  # sentiment, NER, fill-mask, zero-shot text
-PROMPT_CHARS = 2_000  # generation prompts
-ZERO_SHOT_LABELS = 20
-LABEL_CHARS = 100
-FILL_MASK_TOP_K = 20
-GENERATE_NEW_TOKENS = 256
-GENERATE_SEQUENCES = 5
-GENERATE_TOP_K = 1_000
-GENERATE_BEAMS = 8  # beam search keeps this many hypotheses alive: cost grows with it
-REPETITION_PENALTY_MAX = 2.0  # 1.0 is off; above 2 the text turns to noise
-TEMPERATURE_MAX = 5.0
-SEED_MAX = 2**32 - 1
-# Fine-tuning lab (one training at a time; these keep a run within a few minutes on 2 cores)
-FINETUNE_ROWS = 1_000  # labelled examples per classifier run
-FINETUNE_MIN_ROWS = 8  # fewer leave nothing to hold out
-FINETUNE_EXAMPLE_CHARS = 500  # one example's text
-FINETUNE_CSV_CHARS = 300_000  # the whole pasted CSV
-FINETUNE_LABELS = 10  # distinct classes
-FINETUNE_EPOCHS = 10
-FINETUNE_BATCH = 64
-FINETUNE_LR_MIN, FINETUNE_LR_MAX = 1e-6, 5e-2  # above ~1e-3 a pretrained model forgets; tiny ones need it
-LM_TEXT_CHARS = 20_000  # causal LM training text
+NO_REPEAT_NGRAM_MAX = 10  # generation and summarization
+SEQ2SEQ_NEW_TOKENS = 512  # summarization and translation
+SEQ2SEQ_BEAMS = 8
+LM_TEXT_CHARS = 20_000  # causal LM training text (the fine-tuning lab, on the generation model)
 LM_STEPS = 200
-PAIR_ROWS = 8  # sentence-pair view: pairs in one batch
 LSTM_STEPS = 2_000  # LSTM lesson: training steps per run
 LSTM_TEXT_CHARS = 300  # LSTM lesson: sentence to translate
 TOKENIZE_CHARS = 5_000  # tokenizer explorer text
@@ -44,16 +32,38 @@ D_MODEL_MAX = 1_024  # positional encoding: model width
 ATTENTION_CHARS = 1_000  # attention, word in context, self-attention text
 ATTENTION_TOKENS = 64  # attention views: tokens per sentence (bertviz slows down beyond)
 SCRATCH_TOKENS = 16  # self-attention from scratch: every matrix is shown
-QA_QUESTION_CHARS = 500
-QA_QUESTION_TOKENS = 64  # the 4.x pipeline's max_question_len
-QA_CONTEXT_CHARS = 20_000  # read in overlapping windows of 384 tokens
-QA_TOP_K = 10
-SUMMARIZE_CHARS = 12_000  # summarized chunk by chunk when longer than the model takes
-TRANSLATE_CHARS = 5_000  # translated sentence by sentence when longer than the model takes
-SEQ2SEQ_NEW_TOKENS = 512
-SEQ2SEQ_BEAMS = 8
-LENGTH_PENALTY_MAX = 5.0
-NO_REPEAT_NGRAM_MAX = 10
+
+
+# Each task's own caps (what each guards against: beside it in the registry), by the names callers use.
+_TASK_CAPS = {name: value for task in REGISTRY.values() for name, value in task.limits.items()}
+ZERO_SHOT_LABELS = _TASK_CAPS["ZERO_SHOT_LABELS"]
+LABEL_CHARS = _TASK_CAPS["LABEL_CHARS"]
+FILL_MASK_TOP_K = _TASK_CAPS["FILL_MASK_TOP_K"]
+PROMPT_CHARS = _TASK_CAPS["PROMPT_CHARS"]
+GENERATE_NEW_TOKENS = _TASK_CAPS["GENERATE_NEW_TOKENS"]
+GENERATE_SEQUENCES = _TASK_CAPS["GENERATE_SEQUENCES"]
+GENERATE_TOP_K = _TASK_CAPS["GENERATE_TOP_K"]
+GENERATE_BEAMS = _TASK_CAPS["GENERATE_BEAMS"]
+REPETITION_PENALTY_MAX = _TASK_CAPS["REPETITION_PENALTY_MAX"]
+TEMPERATURE_MAX = _TASK_CAPS["TEMPERATURE_MAX"]
+SEED_MAX = _TASK_CAPS["SEED_MAX"]
+QA_QUESTION_CHARS = _TASK_CAPS["QA_QUESTION_CHARS"]
+QA_QUESTION_TOKENS = _TASK_CAPS["QA_QUESTION_TOKENS"]
+QA_CONTEXT_CHARS = _TASK_CAPS["QA_CONTEXT_CHARS"]
+QA_TOP_K = _TASK_CAPS["QA_TOP_K"]
+SUMMARIZE_CHARS = _TASK_CAPS["SUMMARIZE_CHARS"]
+LENGTH_PENALTY_MAX = _TASK_CAPS["LENGTH_PENALTY_MAX"]
+TRANSLATE_CHARS = _TASK_CAPS["TRANSLATE_CHARS"]
+FINETUNE_ROWS = _TASK_CAPS["FINETUNE_ROWS"]
+FINETUNE_MIN_ROWS = _TASK_CAPS["FINETUNE_MIN_ROWS"]
+FINETUNE_EXAMPLE_CHARS = _TASK_CAPS["FINETUNE_EXAMPLE_CHARS"]
+FINETUNE_CSV_CHARS = _TASK_CAPS["FINETUNE_CSV_CHARS"]
+FINETUNE_LABELS = _TASK_CAPS["FINETUNE_LABELS"]
+FINETUNE_EPOCHS = _TASK_CAPS["FINETUNE_EPOCHS"]
+FINETUNE_BATCH = _TASK_CAPS["FINETUNE_BATCH"]
+FINETUNE_LR_MIN = _TASK_CAPS["FINETUNE_LR_MIN"]
+FINETUNE_LR_MAX = _TASK_CAPS["FINETUNE_LR_MAX"]
+PAIR_ROWS = _TASK_CAPS["PAIR_ROWS"]
 
 # ---- "Why?" views (issue 17): each stated beside its input and refused with a clear message beyond it ----
 WHY_CHARS = 1_000  # text of every Why? view (one sentence or a short paragraph)

@@ -1,4 +1,4 @@
-"""Loading models: lazily, once per checkpoint, thread-safe, shared by tabs, evicted LRU by bytes.
+"""Loading models: lazily, once per checkpoint, thread-safe, shared by tabs, within a memory budget (LRU by bytes).
 
 `resolve` decides where a task's model comes from (Hub, offline pack, local folder, SageMaker
 endpoint) without loading anything; `get` loads it, or returns the copy already in memory.
@@ -8,27 +8,35 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import logging
+import math
 import os
-import socket
+import struct
 import threading
-from collections import OrderedDict
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import config
-from models import offline, remote
+import state
+from models import offline, remote, snippets
 from models.errors import InputError, ModelUnavailable
-from models.registry import REGISTRY, TOKENIZERS, spec
+from models.registry import REGISTRY, REVISIONS, TOKENIZERS, spec
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]  # (fraction done, what is happening)
 SAGEMAKER_PREFIX = remote.SAGEMAKER_PREFIX
 LOW_MEMORY_BYTES = 1 << 30  # below 1 GiB available, free the least recently used models first
+HUB_PROBE_TIMEOUT_S = 3.0  # one HEAD of a config.json: a Hub that has not answered by then counts as down
+HUB_RETRY_S = 60.0  # a Hub (or checkpoint) that did not answer is asked again after this long, not before
+# Never convert a checkpoint without safetensors mid-request: given a Hub id, transformers would call an external
+# conversion service (and wait on it). The app loads from the downloaded snapshot (models.download, safetensors
+# only), so this is a second lock on the same door: transformers reads it on every call.
+os.environ["DISABLE_SAFETENSORS_CONVERSION"] = "1"
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ class Resolved:
     model_class: str
     demo_weights: bool = False
     offline_entry: str | None = None
-    revision: str | None = None  # the Hub revision loaded (a branch, tag, refs/pr/N or commit); None: main
+    revision: str | None = None  # the Hub revision loaded: the registry's pin (REVISIONS, refs/pr/N); None: main
 
     @property
     def label(self) -> str:
@@ -60,15 +68,68 @@ class Resolved:
 
     @property
     def dtype(self) -> str:
-        """The weights' dtype: the task's fast dtype where this CPU computes it natively, else float32."""
+        """The weights' dtype under Settings.dtype: "auto" gives the task's fast dtype where this CPU computes
+        it natively (else float32); "float32" and "bfloat16" apply to every model loaded here."""
+        if self.source not in ("hub", "local", "offline"):
+            return "float32"
+        settings = config.current()
+        if settings.dtype != "auto":
+            return settings.dtype
         fast = spec(self.task).fast_dtype
-        if fast and self.source in ("hub", "local", "offline") and fast in native_dtypes():
-            return fast
-        return "float32"
+        return fast if fast and fast in native_dtypes() else "float32"
 
     @property
     def cache_key(self) -> tuple[str, str, str, str | None]:
         return (self.location, self.model_class, self.dtype, self.revision)
+
+    @property
+    def load_kwargs(self) -> dict[str, str]:
+        """What from_pretrained gets for the model besides its folder: the dtype (float32 too: transformers' own
+        default is the checkpoint's dtype) and eager attention where wanted. The revision is the folder's own:
+        the download fetched that snapshot."""
+        kwargs = {"dtype": self.dtype}
+        if wants_eager(self):
+            kwargs["attn_implementation"] = "eager"
+        return kwargs
+
+    @property
+    def revision_kwargs(self) -> dict[str, str]:
+        """{"revision": ...} where the registry pins one: what a snippet, loading from the Hub id, must name."""
+        return {"revision": self.revision} if self.revision else {}
+
+    def _shown_kwargs(self) -> dict[str, Any]:
+        # float32 is left out of snippets: every registry checkpoint stores float32, which is what
+        # transformers' default (dtype="auto": the checkpoint's own) then loads.
+        shown = {key: value for key, value in self.load_kwargs.items() if (key, value) != ("dtype", "float32")}
+        return {**self.revision_kwargs, **shown}
+
+    @property
+    def from_pretrained_args(self) -> str:
+        """A snippet's extra model from_pretrained arguments, as the app loads it,
+        e.g. ", revision='refs/pr/18', dtype='bfloat16'"."""
+        return snippets.arguments(self._shown_kwargs())
+
+    @property
+    def tokenizer_args(self) -> str:
+        """A snippet's extra AutoTokenizer.from_pretrained arguments: the pinned revision, if any."""
+        return snippets.arguments(self.revision_kwargs)
+
+    @property
+    def pipeline_args(self) -> str:
+        """A snippet's extra pipeline(...) arguments: revision and dtype as for the model; eager attention is
+        the model's, so it goes through model_kwargs."""
+        kwargs = self._shown_kwargs()
+        if "attn_implementation" in kwargs:
+            kwargs["model_kwargs"] = {"attn_implementation": kwargs.pop("attn_implementation")}
+        return snippets.arguments(kwargs)
+
+    def load_code(self, auto_class: str, note: str = "") -> str:
+        """Show code's lines that load this model and its tokenizer exactly as the app does."""
+        return snippets.load(auto_class, self.location_for_code, note, self.revision_kwargs, **self._shown_kwargs())
+
+    def training_load_code(self, auto_class: str) -> str:
+        """Show code's lines that load a fresh trainable copy as the labs do: float32, the pinned revision."""
+        return snippets.load(auto_class, self.location_for_code, "", self.revision_kwargs, **self.revision_kwargs)
 
 
 @dataclass
@@ -116,7 +177,7 @@ def resolve(task: str, choice: str | None = None) -> Resolved:
         raise InputError(f"Unknown model {choice!r} for {spec(task).title}. Pick one of: {', '.join(options)}.")
     task_spec = spec(task)
     if choice == MY_MODEL:
-        mine = _mine.get(task)
+        mine = state.session_models.get(task)
         location = str(mine.resolved.location) if mine else f"session:{task}"
         return Resolved(task, choice, location, "session", task_spec.model_class)
     if choice.startswith(SAGEMAKER_PREFIX):
@@ -124,46 +185,54 @@ def resolve(task: str, choice: str | None = None) -> Resolved:
     if _is_local_path(choice):
         return Resolved(task, choice, str(Path(choice).expanduser().resolve()), "local", task_spec.model_class)
     profile = config.current().profile
-    if profile == "hub" or (profile == "auto" and _hub_available(choice)):
-        return Resolved(task, choice, choice, "hub", task_spec.model_class)
-    entry = offline.ENTRIES[task_spec.offline]
-    return Resolved(task, choice, f"offline:{task_spec.offline}", "offline", entry.model_class,
-                    entry.demo_weights, task_spec.offline)
+    revision = REVISIONS.get(choice)
+    if profile == "hub" or (profile == "auto" and _hub_available(choice, revision)):
+        return Resolved(task, choice, choice, "hub", task_spec.model_class, revision=revision)
+    entry = task_spec.offline
+    return Resolved(task, choice, f"offline:{entry.name}", "offline", entry.model_class, entry.demo_weights,
+                    entry.name)
 
 
 def _is_local_path(choice: str) -> bool:
     return choice.startswith((".", "/", "~")) or os.path.isdir(os.path.expanduser(choice))
 
 
-_reachable: dict[str, bool] = {}
-_reachable_lock = threading.Lock()
+def _hub_available(hub_id: str, revision: str | None = None) -> bool:
+    """A checkpoint is usable from the Hub when it is cached, or when the Hub (HF_ENDPOINT: its scheme, host and
+    port, as huggingface_hub reads it) answers a HEAD of its config.json. A checkpoint the Hub did not serve,
+    or a Hub that did not answer, is asked again after HUB_RETRY_S, not on every request in between."""
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url, try_to_load_from_cache
+    from huggingface_hub.errors import HfHubHTTPError
 
-
-def _hub_available(hub_id: str) -> bool:
-    """A checkpoint is usable from the Hub when it is cached, or when the Hub answers at all."""
-    from huggingface_hub import constants, try_to_load_from_cache
-
-    if isinstance(try_to_load_from_cache(hub_id, "config.json"), str):
+    if isinstance(try_to_load_from_cache(hub_id, "config.json", revision=revision), str):
         return True
     if config.current().hub_offline:
         return False
-    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
-    with _reachable_lock:
-        if host not in _reachable:
-            try:
-                socket.create_connection((host, 443), timeout=2).close()
-                _reachable[host] = True
-            except OSError:
-                _reachable[host] = False
-        return _reachable[host]
+    endpoint, key, now = constants.ENDPOINT, (constants.ENDPOINT, hub_id, revision or "main"), time.monotonic()
+    with state.hub_probe_lock:  # one probe at a time: a Hub found down is not asked again by every waiting request
+        with state.lock:
+            answer = state.hub_answers.get(key)
+            if answer is not None and (answer[0] or now - answer[1] < HUB_RETRY_S):
+                return answer[0]
+            if state.hub_down_until.get(endpoint, 0.0) > now:
+                return False
+        try:
+            get_hf_file_metadata(hf_hub_url(hub_id, "config.json", revision=revision), timeout=HUB_PROBE_TIMEOUT_S)
+            serves = True
+        except HfHubHTTPError as exc:  # the Hub answered: no such repository, revision or file (or it refused)
+            log.warning("the Hub does not serve %s@%s: %s", hub_id, revision or "main", exc)
+            serves = False
+        except Exception as exc:  # no answer at all (refused, unresolvable, timed out): the whole endpoint is down
+            log.warning("the Hub at %s did not answer (%s); asking again in %.0f s", endpoint, exc, HUB_RETRY_S)
+            with state.lock:
+                state.hub_down_until[endpoint] = time.monotonic() + HUB_RETRY_S
+            return False
+        with state.lock:
+            state.hub_answers[key] = (serves, time.monotonic())
+        return serves
 
 
-# ---- loading: once per checkpoint, LRU by bytes ---------------------------------------------
-
-_cache: OrderedDict[tuple[str, str], Loaded] = OrderedDict()
-_cache_lock = threading.Lock()
-_load_locks: dict[tuple[str, str], threading.Lock] = {}
-
+# ---- loading: once per checkpoint, room made before each load, LRU by bytes -------------------------
 
 def get(task: str, choice: str | None = None, on_progress: ProgressCallback | None = None) -> Loaded:
     """The model for `task`, loaded on first use and shared with every task that uses it."""
@@ -171,32 +240,40 @@ def get(task: str, choice: str | None = None, on_progress: ProgressCallback | No
     if resolved.source == "session":
         return _session_model(task)
     key = resolved.cache_key
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-        load_lock = _load_locks.setdefault(key, threading.Lock())
+    with state.lock:
+        if key in state.models:
+            state.models.move_to_end(key)
+            return state.models[key]
+        load_lock = state.load_locks.setdefault(key, threading.Lock())
     with load_lock:  # one thread loads; the others wait and then share its result
-        with _cache_lock:
-            if key in _cache:
-                return _cache[key]
+        with state.lock:
+            if key in state.models:
+                return state.models[key]
         if on_progress:
             on_progress(0.0, f"Loading {resolved.label} (first use)")
-        loaded = _load(resolved, on_progress)
-        with _cache_lock:
-            _cache[key] = loaded
-            _evict(keep=key)
+        try:
+            loaded = _load(resolved, key, on_progress)
+        finally:
+            with state.lock:
+                state.loading.pop(key, None)
+        with state.lock:
+            state.models[key] = loaded
+            _evict(keep=key)  # the estimate can be off: keep the budget once the real size is known
         if on_progress:
             on_progress(1.0, "Model ready")
         return loaded
 
 
-def _load(resolved: Resolved, on_progress: ProgressCallback | None = None) -> Loaded:
+def _load(resolved: Resolved, key: tuple, on_progress: ProgressCallback | None = None) -> Loaded:
     try:
         if resolved.source == "sagemaker":
             return Loaded(resolved, None, None, 0, remote=remote.connect(resolved.choice))
-        path = local_folder(resolved, on_progress)
-        model = _load_model(resolved.model_class, path, wants_eager(resolved), resolved.dtype)
+        path = local_folder(resolved, on_progress)  # a Hub checkpoint: its snapshot at the pinned revision
+        # On disk now, not yet in memory: make room for it first (its size from the safetensors headers).
+        estimate = estimate_bytes(path, resolved.dtype)
+        with state.lock:
+            _make_room(resolved, key, estimate)
+        model = _load_model(resolved, path)
         tokenizer = _load_tokenizer(path)
     except (InputError, ModelUnavailable):
         raise
@@ -209,20 +286,30 @@ def _load(resolved: Resolved, on_progress: ProgressCallback | None = None) -> Lo
     return Loaded(resolved, model, tokenizer, _nbytes(model))
 
 
+def _no_safetensors(resolved: Resolved) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"{resolved.location} has no safetensors weights, only pickled ones (pytorch_model.bin) or none, and this "
+        "app loads safetensors only: unpickling can run code. Save the model with save_pretrained "
+        "(safetensors is its default), or pick another model."
+    )
+
+
 def local_folder(resolved: Resolved, on_progress: ProgressCallback | None = None, weights: bool = True) -> str:
-    """The folder on this machine that `resolved` loads from; a Hub checkpoint is downloaded first, with progress
-    (weights=False: config and tokenizer only)."""
+    """The folder on this machine that `resolved` loads from; a Hub checkpoint is downloaded first (at its pinned
+    revision), with progress (weights=False: config and tokenizer only)."""
     if resolved.source == "offline":
         return str(offline.entry_path(resolved.offline_entry))
     if resolved.source == "hub":
         from models import download
 
         return str(download.fetch(resolved.location, resolved.revision, on_progress, weights=weights))
-    if resolved.source == "local" and not (Path(resolved.location) / "config.json").is_file():
-        raise ModelUnavailable(
-            f"{resolved.location} is not a model folder (no config.json). "
-            "Pass a folder written by save_pretrained, or a Hub id."
-        )
+    if resolved.source == "local":
+        folder = Path(resolved.location)
+        if not (folder / "config.json").is_file():
+            raise ModelUnavailable(f"{resolved.location} is not a model folder (no config.json). "
+                                   "Pass a folder written by save_pretrained, or a Hub id.")
+        if weights and not any(folder.glob("*.safetensors")):
+            raise _no_safetensors(resolved)
     return resolved.location
 
 
@@ -234,7 +321,7 @@ def wants_eager(resolved: Resolved) -> bool:
     """
     for task_spec in REGISTRY.values():
         if task_spec.eager_attention and task_spec.model_class == resolved.model_class:
-            if resolved.source == "offline" and task_spec.offline == resolved.offline_entry:
+            if resolved.source == "offline" and task_spec.offline.name == resolved.offline_entry:
                 return True
             if resolved.source != "offline" and (
                 resolved.task == task_spec.key or resolved.location in task_spec.checkpoints
@@ -243,34 +330,38 @@ def wants_eager(resolved: Resolved) -> bool:
     return False
 
 
-@functools.cache
 def native_dtypes() -> frozenset[str]:
-    """Reduced-precision dtypes this CPU computes natively (from /proc/cpuinfo; none known elsewhere)."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            flags = next((line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), [])
-    except OSError:
-        return frozenset()
-    return frozenset({"bfloat16"} if {"amx_bf16", "avx512_bf16"} & set(flags) else set())
+    """Reduced-precision dtypes this CPU computes natively (Settings.native_bf16: /proc/cpuinfo, or forced)."""
+    return frozenset({"bfloat16"}) if config.current().native_bf16 else frozenset()
 
 
-def _load_model(model_class: str, path: str, eager: bool, dtype: str = "float32"):
+def transformers_attr(name: str) -> Any:
+    """A transformers class by name, e.g. "AutoModelForSeq2SeqLM".
+
+    transformers is a lazy module: its first imports, made from two threads at once (two tabs loading their
+    models on a fresh server), can hand one thread a half-imported module, and that thread then fails with
+    "module 'transformers' has no attribute ...". Taking the classes under one lock makes those imports happen
+    once, in one thread at a time.
+    """
+    with state.import_lock:
+        import transformers
+
+        return getattr(transformers, name)
+
+
+def _load_model(resolved: Resolved, path: str):
     import torch
-    import transformers
 
-    auto_class = getattr(transformers, model_class)
-    extra = {"attn_implementation": "eager"} if eager else {}
-    if dtype != "float32":  # cast once at load: the weights take half the memory and bandwidth
-        extra["dtype"] = getattr(torch, dtype)
+    kwargs: dict[str, Any] = dict(resolved.load_kwargs)
+    kwargs["dtype"] = getattr(torch, kwargs["dtype"])  # cast once at load: bf16 halves memory and bandwidth
     # safetensors only and no remote code: a checkpoint cannot run code on this machine.
-    model = auto_class.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **extra)
+    auto_class = transformers_attr(resolved.model_class)
+    model = auto_class.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **kwargs)
     return model.eval()
 
 
 def _load_tokenizer(path: str):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+    return transformers_attr("AutoTokenizer").from_pretrained(path, trust_remote_code=False)
 
 
 def _nbytes(model) -> int:
@@ -289,21 +380,78 @@ def _available_memory() -> int:
     return psutil.virtual_memory().available
 
 
-def _evict(keep: tuple[str, str]) -> None:
-    """Free least recently used models while over the byte budget or short of memory (lock held)."""
+# ---- memory: the size of a checkpoint before it loads, room made for it -----------------------
+
+# Bytes per element of each safetensors dtype; the floating ones are stored in the dtype the loader casts to.
+_ELEMENT_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+_FLOATS = {"F64", "F32", "F16", "BF16"}
+
+
+def _weights_bytes(elements: dict[str, int], dtype: str) -> int:
+    """Bytes in memory of tensors counted by safetensors dtype ({"F32": n, ...}) once loaded as `dtype`."""
+    size = 2 if dtype == "bfloat16" else 4
+    return sum(n * (size if kind in _FLOATS else _ELEMENT_BYTES.get(kind, 4)) for kind, n in elements.items())
+
+
+def _safetensors_elements(files: list[Path]) -> dict[str, int]:
+    """Elements per dtype in safetensors files, read from their headers alone (8-byte length, then JSON)."""
+    elements: dict[str, int] = {}
+    for path in files:
+        with open(path, "rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            header = json.loads(handle.read(length))
+        for name, tensor in header.items():
+            if name != "__metadata__":
+                elements[tensor["dtype"]] = elements.get(tensor["dtype"], 0) + math.prod(tensor["shape"])
+    return elements
+
+
+def estimate_bytes(folder: str, dtype: str) -> int | None:
+    """The size in memory of the model in `folder` once loaded as `dtype`, from its safetensors headers alone
+    (a few KB read, no weights); None without safetensors files there."""
+    files = sorted(Path(folder).glob("*.safetensors"))
+    return _weights_bytes(_safetensors_elements(files), dtype) if files else None
+
+
+def _make_room(resolved: Resolved, key: tuple, estimate: int | None) -> None:
+    """Free least recently used models until `estimate` more bytes fit the budget and the machine's free memory,
+    and reserve them for this load (state lock held). A model larger than the whole budget is refused."""
+    if not estimate:
+        return
     budget = config.current().memory_budget_mb << 20
-    while len(_cache) > 1:
-        total = sum(item.nbytes for item in _cache.values())
+    if estimate > budget:
+        raise ModelUnavailable(
+            f"The model {resolved.label} needs about {estimate >> 20:,} MB of memory, more than this server keeps "
+            f"for models ({budget >> 20:,} MB: PLAYGROUND_MEMORY_BUDGET_MB, by default a share of the machine's "
+            "memory). Pick a smaller model; an operator can raise the budget on a machine with more memory."
+        )
+    state.loading[key] = estimate
+    while state.models:
+        reserved = sum(state.loading.values())  # this load and any other in progress
+        in_memory = sum(item.nbytes for item in state.models.values())
+        if in_memory + reserved <= budget and _available_memory() - reserved > LOW_MEMORY_BYTES:
+            return
+        _free_oldest()
+
+
+def _free_oldest(keep: tuple | None = None) -> None:
+    oldest = next(k for k in state.models if k != keep)
+    log.info("freeing %s (%d MB)", oldest[0], state.models[oldest].nbytes >> 20)
+    del state.models[oldest]
+    gc.collect()
+
+
+def _evict(keep: tuple) -> None:
+    """Free least recently used models while over the byte budget or short of memory (state lock held)."""
+    budget = config.current().memory_budget_mb << 20
+    while len(state.models) > 1:
+        total = sum(item.nbytes for item in state.models.values())
         if total <= budget and _available_memory() > LOW_MEMORY_BYTES:
             return
-        oldest = next(k for k in _cache if k != keep)
-        log.info("freeing %s (%d MB)", oldest[0], _cache[oldest].nbytes >> 20)
-        del _cache[oldest]
-        gc.collect()
+        _free_oldest(keep)
 
 
-_tokenizers: dict[str, Any] = {}
-
+# ---- the tokenizer explorer's tokenizers -----------------------------------------------------
 
 def tokenizer_source(name: str) -> tuple[str, str]:
     """Where an explorer tokenizer comes from, decided without loading: (Hub id or folder, "hub"|"offline")."""
@@ -311,43 +459,44 @@ def tokenizer_source(name: str) -> tuple[str, str]:
         raise InputError(f"Unknown tokenizer {name!r}. Pick one of: {', '.join(TOKENIZERS)}.")
     tokenizer_spec = TOKENIZERS[name]
     profile = config.current().profile
-    if profile == "hub" or (profile == "auto" and _hub_available(tokenizer_spec.hub_id)):
+    revision = REVISIONS.get(tokenizer_spec.hub_id)
+    if profile == "hub" or (profile == "auto" and _hub_available(tokenizer_spec.hub_id, revision)):
         return tokenizer_spec.hub_id, "hub"
-    return str(offline.entry_path(tokenizer_spec.offline)), "offline"
+    return str(offline.entry_path(tokenizer_spec.offline.name)), "offline"
 
 
 def tokenizer(name: str) -> tuple[Any, str]:
     """A tokenizer the explorer offers, and where it came from ("hub" or "offline"); cached."""
     location, source = tokenizer_source(name)
     key = f"{source}:{name}"
-    with _cache_lock:
-        if key in _tokenizers:
-            return _tokenizers[key], source
+    with state.lock:
+        if key in state.tokenizers:
+            return state.tokenizers[key], source
     try:
         if source == "hub":
             from models import download
 
-            location = str(download.fetch(location, weights=False))
+            location = str(download.fetch(location, REVISIONS.get(location), weights=False))
         loaded = _load_tokenizer(location)
     except Exception as exc:
         raise ModelUnavailable(f"The {name} tokenizer could not be loaded ({_short(exc)}).") from exc
-    with _cache_lock:
-        _tokenizers[key] = loaded
+    with state.lock:
+        state.tokenizers[key] = loaded
     return loaded, source
 
 
 def in_memory() -> list[tuple[str, int]]:
     """(location, bytes) of every model in memory, least recently used first."""
-    with _cache_lock:
-        return [(key[0], item.nbytes) for key, item in _cache.items()]
+    with state.lock:
+        return [(key[0], item.nbytes) for key, item in state.models.items()]
 
 
 def clear() -> None:
-    """Forget every loaded model (tests, and after the offline pack is rebuilt)."""
-    with _cache_lock:
-        _cache.clear()
-        _tokenizers.clear()
-        _mine.clear()
+    """Forget every loaded model (tests, and after the offline pack is rebuilt); state.reset() forgets all."""
+    with state.lock:
+        state.models.clear()
+        state.tokenizers.clear()
+        state.session_models.clear()
     gc.collect()
 
 
@@ -357,7 +506,6 @@ MY_MODEL = "My model (fine-tuning lab)"
 # Pickers that list MY_MODEL from start-up: a dropdown only accepts choices it was built with,
 # so a choice that appeared later would be refused to API callers and to pages already open.
 MY_MODEL_TASKS = ("sentiment",)
-_mine: dict[str, Loaded] = {}
 
 
 def register_session_model(task: str, model: Any, tokenizer: Any, folder: Path) -> None:
@@ -365,13 +513,13 @@ def register_session_model(task: str, model: Any, tokenizer: Any, folder: Path) 
     if task not in MY_MODEL_TASKS:
         raise KeyError(f"{task!r} offers no {MY_MODEL!r} choice; known: {', '.join(MY_MODEL_TASKS)}")
     resolved = Resolved(task, MY_MODEL, str(folder), "session", spec(task).model_class)
-    with _cache_lock:
-        _mine[task] = Loaded(resolved, model.eval(), tokenizer, _nbytes(model))
+    with state.lock:
+        state.session_models[task] = Loaded(resolved, model.eval(), tokenizer, _nbytes(model))
 
 
 def _session_model(task: str) -> Loaded:
-    with _cache_lock:
-        if task in _mine:
-            return _mine[task]
+    with state.lock:
+        if task in state.session_models:
+            return state.session_models[task]
     raise InputError(f"No model has been fine-tuned in this app yet. Train one in the Fine-tuning lab tab, "
                      f"then pick {MY_MODEL!r} again (or pick another model).")

@@ -53,7 +53,7 @@ def _maps(picker: gr.Dropdown) -> None:
     views = gr.HTML(label="bertviz head view and model view")
     inputs = [text, layer, head, average_heads, hide_special, picker]
     event = gr.on([button.click, text.submit], _common.guarded(maps), inputs, [views, heatmap],
-                  api_name="attention", concurrency_id="attention")
+                  api_name="attention", concurrency_id=_common.concurrency_id("encoder"))
     _common.show_code(event, "attention", inputs, attention.attention_code)
 
 
@@ -71,7 +71,7 @@ def _word(picker: gr.Dropdown) -> None:
     raw = _learning.api_result()
     inputs = [sentence_a, sentence_b, word, picker]
     event = button.click(_common.guarded(compare_word), inputs, raw, api_name="compare_word",
-                         concurrency_id="attention")
+                         concurrency_id=_common.concurrency_id("encoder"))
     event.success(_common.guarded(figures.word_in_context), raw, plot, api_visibility="private")
     _common.show_code(event, "compare_word", inputs, attention.compare_word_code)
 
@@ -123,7 +123,7 @@ def _scratch(picker: gr.Dropdown) -> None:
     raw = _learning.api_result()
     inputs = [text, layer, head, picker]
     event = button.click(_common.guarded(scratch), inputs, raw, api_name="attention_from_scratch",
-                         concurrency_id="attention")
+                         concurrency_id=_common.concurrency_id("encoder"))
     event.success(_common.guarded(show_steps), raw, [summary, scores, weights, top, *qkv],
                   api_visibility="private")
     _common.show_code(event, "attention_from_scratch", inputs, self_attention.code)

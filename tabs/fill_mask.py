@@ -31,5 +31,5 @@ def build() -> None:
             filled = gr.JSON(label="Filled sentences", open=True)
     inputs = [text, top_k, picker]
     event = gr.on([button.click, text.submit], _common.guarded(fill), inputs, [scores, filled],
-                  api_name="fill_mask", concurrency_id="fill_mask")
+                  api_name="fill_mask", concurrency_id=_common.concurrency_id("fill_mask"))
     _common.show_code(event, "fill_mask", inputs, fill_mask.code)

@@ -189,7 +189,7 @@ def _pairs_section() -> None:
             tensors = gr.JSON(label="The batch (as lists)")
     inputs = [sentence1, sentence2, count, picker]
     event = gr.on([button.click, sentence2.submit], _common.guarded(finetune.pair_batch), inputs, tensors,
-                  api_name="pair_view", concurrency_id="pair_view")
+                  api_name="pair_view", concurrency_id=_common.concurrency_id("finetune"))
     event.success(_common.guarded(tables.pair_batch), tensors, table, api_visibility="private")
     _common.show_code(event, "pair_view", inputs, finetune.pairs_code)
 

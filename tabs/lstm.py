@@ -102,7 +102,8 @@ def _translate_section() -> None:
             from_lstm = gr.Textbox(label="LSTM (greedy, until <eos>)")
             from_t5 = gr.Textbox(label="T5 (the Translation tab's model)")
     event = gr.on([button.click, text.submit], _common.guarded(lstm.translate), [text, picker],
-                  [from_lstm, from_t5], api_name="lstm_translate", concurrency_id="lstm_translate")
+                  [from_lstm, from_t5], api_name="lstm_translate",
+                  concurrency_id=_common.concurrency_id("translate"))
     _common.show_code(event, "lstm_translate", [text, picker], lstm.translate_code)
     gr.Markdown("### Compare")
     compare_button = gr.Button("Compare on the held-out phrases")
@@ -111,5 +112,5 @@ def _translate_section() -> None:
         table = gr.Markdown()
     comparison = gr.JSON(label="Comparison")
     compared = compare_button.click(_common.guarded(compare), picker, comparison, api_name="lstm_compare",
-                                    concurrency_id="lstm_compare")
+                                    concurrency_id=_common.concurrency_id("translate"))
     compared.success(_common.guarded(comparison_view), comparison, [figure, table], api_visibility="private")

@@ -40,6 +40,6 @@ def build() -> None:
             table = gr.Dataframe(headers=TABLE_HEADERS, label="Entities", interactive=False)
             raw = gr.JSON(label="As returned by the API", open=False)
     event = gr.on([button.click, text.submit], _common.guarded(extract), [text, picker],
-                  [highlighted, raw], api_name="ner", concurrency_id="ner")
+                  [highlighted, raw], api_name="ner", concurrency_id=_common.concurrency_id("ner"))
     event.success(as_table, raw, table, api_visibility="private")
     _common.show_code(event, "ner", [text, picker], ner.code)

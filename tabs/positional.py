@@ -48,5 +48,5 @@ def build() -> None:
         learned_button = gr.Button("Draw the learned table", variant="primary", scale=1)
     table = gr.Plot(label="Learned position embeddings")
     learned_event = gr.on([learned_button.click], _common.guarded(learned), [seq_len, picker], table,
-                          api_name="learned_positions", concurrency_id="positional")
+                          api_name="learned_positions", concurrency_id=_common.concurrency_id("encoder"))
     _common.show_code(learned_event, "learned_positions", [seq_len, picker], positional.learned_code)

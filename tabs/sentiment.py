@@ -31,6 +31,6 @@ def build() -> None:
         with gr.Column():
             scores = gr.Label(label="Probability of each class")
     event = gr.on([button.click, text.submit], _common.guarded(classify), [text, picker], scores,
-                  api_name="sentiment", concurrency_id="sentiment",
+                  api_name="sentiment", concurrency_id=_common.concurrency_id("sentiment"),
                   concurrency_limit=sentiment.MAX_BATCH)  # concurrent requests are batched in the model layer
     _common.show_code(event, "sentiment", [text, picker], sentiment.code)

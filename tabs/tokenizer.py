@@ -26,6 +26,11 @@ def tokenize_batch(sentences: str, tokenizer: str, max_length: int, padding: str
     return tokens.batch(sentences, tokenizer, max_length, padding)
 
 
+def queue_group() -> str:
+    """The explorer's first tokenizer is bert-base-uncased, the encoder's own checkpoint: one queue group."""
+    return _common.concurrency_id("encoder")
+
+
 def table(result: dict) -> list[list]:
     types = result.get("token_type_ids") or [""] * len(result["tokens"])
     return [[i, token, ident, "yes" if special else "", start, end, "" if word is None else word, kind, mask]
@@ -69,7 +74,7 @@ def _single() -> None:
     rows = gr.Dataframe(headers=TABLE_HEADERS, label="Token by token", interactive=False)
     raw = _learning.api_result()
     event = gr.on([button.click, text.submit], _common.guarded(tokenize), [text, name], raw,
-                  api_name="tokenize", concurrency_id="tokenize")
+                  api_name="tokenize", concurrency_id=queue_group())
     event.success(_common.guarded(show), [text, name, raw], [colored, rows, decoded, note],
                   api_visibility="private")
     _common.show_code(event, "tokenize", [text, name], tokens.code)
@@ -85,7 +90,7 @@ def _side_by_side(text: gr.Textbox, button: gr.Button) -> None:
                 outputs += [gr.Markdown(f"**{name}**"), highlighted(TOKENIZERS[name].algorithm)]
     raw = _learning.api_result("Side by side, as returned by the API")
     event = gr.on([button.click, text.submit], _common.guarded(tokens.compare), [text], raw,
-                  api_name="compare_tokenizers", concurrency_id="tokenize")
+                  api_name="compare_tokenizers", concurrency_id=queue_group())
     event.success(_common.guarded(show_compared), [text, raw], outputs, api_visibility="private")
     _common.show_code(event, "compare_tokenizers", [text], tokens.compare_code)
 
@@ -105,7 +110,7 @@ def _batch() -> None:
     raw = _learning.api_result()
     inputs = [text, name, max_length, padding]
     event = button.click(_common.guarded(tokenize_batch), inputs, raw, api_name="tokenize_batch",
-                         concurrency_id="tokenize")
+                         concurrency_id=queue_group())
     event.success(_common.guarded(figures.padded_batch), raw, grid, api_visibility="private")
     _common.show_code(event, "tokenize_batch", inputs, tokens.batch_code)
 

@@ -36,5 +36,5 @@ def build() -> None:
             scores = gr.Label(label="Score of each label")
     inputs = [text, labels, multi_label, picker]
     event = gr.on([button.click, text.submit, labels.submit], _common.guarded(classify), inputs, scores,
-                  api_name="zero_shot", concurrency_id="zero_shot")
+                  api_name="zero_shot", concurrency_id=_common.concurrency_id("zero_shot"))
     _common.show_code(event, "zero_shot", inputs, zero_shot.code)

@@ -31,6 +31,7 @@ for var in [v for v in os.environ if v.startswith("PLAYGROUND_MODEL_")]:
 socket_guard.install()
 
 import config  # noqa: E402
+import state  # noqa: E402
 from tests.support.launching import launched_app  # noqa: E402
 
 
@@ -40,6 +41,17 @@ def settings() -> config.Settings:
     current = config.load_settings([])
     config.use(current)
     return current
+
+
+@pytest.fixture
+def fresh_state(settings):
+    """A process that has loaded, probed, cached and trained nothing yet (state.reset), under the session's
+    settings before and after the test."""
+    state.reset()
+    config.use(settings)
+    yield
+    state.reset()
+    config.use(settings)
 
 
 @pytest.fixture(scope="session")

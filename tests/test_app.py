@@ -106,3 +106,36 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(client, args, a
     with pytest.raises(AppError, match=f"(?i){message}"):
         client.predict(*args, api_name=api_name)
     assert client.predict("Good.", api_name="/sentiment")["label"] in {"POSITIVE", "NEGATIVE"}
+
+
+def test_events_on_the_same_default_checkpoint_share_one_concurrency_id(settings):
+    """One request at a time per model: every public event that takes a model picker (or the tokenizer explorer's
+    choice) is in its default checkpoint's queue group, whatever the tab; no two checkpoints share a group."""
+    import gradio as gr
+
+    import app
+    from models.registry import REGISTRY, TOKENIZERS
+    from models.tasks import internals, sentiment
+    from tabs import lstm
+
+    demo = app.build_demo(settings)
+    default_of = {tuple(loader.choices(task)): loader.choices(task)[0] for task in REGISTRY}
+    default_of[tuple(internals.choices())] = internals.choices()[0]  # the learning tabs' picker
+    default_of[tuple(TOKENIZERS)] = TOKENIZERS[next(iter(TOKENIZERS))].hub_id
+    groups: dict[str, set] = {}  # default checkpoint -> the concurrency ids of its events
+    events: dict[str, list] = {}
+    for fn in demo.fns.values():
+        if fn.api_visibility != "public" or fn.concurrency_id == lstm.TRAINING_ID:
+            continue  # trainings work on fresh copies of a model, one training at a time in the whole app
+        for component in fn.inputs:
+            choices = tuple(value for _, value in getattr(component, "choices", None) or [])
+            if isinstance(component, (gr.Dropdown, gr.Radio)) and choices in default_of:
+                groups.setdefault(default_of[choices], set()).add(fn.concurrency_id)
+                events.setdefault(default_of[choices], []).append(fn.api_name)
+    assert all(len(ids) == 1 for ids in groups.values()), groups
+    assert len({next(iter(ids)) for ids in groups.values()}) == len(groups)
+    assert {"tokenize", "attention", "learned_positions", "fill_mask", "pair_view"} <= set(
+        events["google-bert/bert-base-uncased"])
+    assert set(events["google-t5/t5-small"]) == {"translate", "lstm_translate", "lstm_compare"}
+    sentiment_fn = next(fn for fn in demo.fns.values() if fn.api_name == "sentiment")
+    assert sentiment_fn.concurrency_limit == sentiment.MAX_BATCH  # concurrent requests are batched in the model layer

@@ -47,7 +47,7 @@ class LaunchedApp:
 def launched(settings, offline_pack, tmp_path_factory):
     """A second app, as an operator would start it with `--model ner=FOLDER` (a copy of the offline NER model)."""
     ner_folder = tmp_path_factory.mktemp("models") / "ner"
-    shutil.copytree(offline.entry_path(REGISTRY["ner"].offline), ner_folder)
+    shutil.copytree(offline.entry_path(REGISTRY["ner"].offline.name), ner_folder)
     with launched_app(settings, model_overrides={"ner": str(ner_folder)}) as (_, url):
         yield LaunchedApp(url, ner_folder)
     loader.clear()

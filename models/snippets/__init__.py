@@ -36,16 +36,20 @@ def split(text: str) -> tuple[list[str], str]:
     return sorted((name for name, at in found.items() if at >= 0 and name != "__init__"), key=found.get), footer
 
 
-def load(auto_class: str, location: str, dtype: str = "float32", note: str = "", **options: object) -> str:
-    """The lines that load the tokenizer and the model as the app does: same folder or Hub id, same dtype.
-    `note`: a comment on the model's line."""
-    arguments = "".join(f", {key}={value!r}" for key, value in options.items())
-    if dtype != "float32":
-        arguments += f", dtype={dtype!r}"
+def load(auto_class: str, location: str, note: str = "", tokenizer_options: dict | None = None,
+         **options: object) -> str:
+    """The lines that load the tokenizer and the model as the app does: same folder or Hub id, and the same
+    from_pretrained arguments (`options` for the model: revision, dtype, attention; `tokenizer_options` for the
+    tokenizer: its revision). `note`: a comment on the model's line."""
     comment = f"  # {note}" if note else ""
     return (f"from transformers import {auto_class}, AutoTokenizer\n\n"
-            f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
-            f"model = {auto_class}.from_pretrained({location!r}{arguments}).eval(){comment}")
+            f"tokenizer = AutoTokenizer.from_pretrained({location!r}{arguments(tokenizer_options or {})})\n"
+            f"model = {auto_class}.from_pretrained({location!r}{arguments(options)}).eval(){comment}")
+
+
+def arguments(options: dict) -> str:
+    """Keyword arguments as they follow the first one in a call: ", key=value, ...", values as literals."""
+    return "".join(f", {key}={value!r}" for key, value in options.items())
 
 
 def call(function: str, *names: str, **values: object) -> str:

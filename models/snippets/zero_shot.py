@@ -17,7 +17,8 @@ def embed(model, tokenizer, sentences: list[str]) -> torch.Tensor:
     """Mean-pooled, L2-normalised sentence embeddings, (sentences, hidden)."""
     batch = tokenizer(sentences, padding=True, truncation=True, max_length=256, return_tensors="pt")
     with torch.inference_mode():
-        hidden = model(**batch).last_hidden_state  # (sentences, seq, hidden)
+        # (sentences, seq, hidden), pooled in float32 whatever the weights' dtype: the scores then sum to 1
+        hidden = model(**batch).last_hidden_state.float()
     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (sentences, seq, 1): 0 on the padding
     pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (sentences, hidden)
     return torch.nn.functional.normalize(pooled, dim=-1)

@@ -32,10 +32,10 @@ def mask_token(choice: str | None = None) -> str:
 
 
 def code(text: str, top_k: int = 5, choice: str | None = None) -> str:
-    location = loader.resolve("fill_mask", choice).location_for_code
+    resolved = loader.resolve("fill_mask", choice)
     return (
         "import json\n\nfrom transformers import pipeline\n\n"
-        f"unmasker = pipeline(\"fill-mask\", model={location!r})\n"
+        f"unmasker = pipeline(\"fill-mask\", model={resolved.location_for_code!r}{resolved.pipeline_args})\n"
         f"candidates = unmasker({text!r}, top_k={int(top_k)})\n"
         "print(json.dumps([{k: c[k] for k in (\"token_str\", \"score\", \"sequence\")} for c in candidates]))\n"
     )

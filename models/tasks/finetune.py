@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import config
+import state
 from models import limits, loader, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
@@ -236,17 +237,17 @@ def train_lm(text: str | None, steps: Any = 30, learning_rate: Any = 1e-3,
 
 # ---- sentence pairs, MRPC-style -------------------------------------------------------------------
 
-_tokenizers: dict[str, Any] = {}
-
-
 def base_tokenizer(choice: str | None = None) -> Any:
-    """The fine-tuning base model's tokenizer alone (cached; the model itself is not loaded)."""
+    """The fine-tuning base model's tokenizer alone (cached in state; the model itself is not loaded)."""
     from transformers import AutoTokenizer
 
     location = loader.local_folder(_trainable("finetune", choice), weights=False)
-    if location not in _tokenizers:
-        _tokenizers[location] = AutoTokenizer.from_pretrained(location)
-    return _tokenizers[location]
+    with state.lock:
+        if location in state.base_tokenizers:
+            return state.base_tokenizers[location]
+    loaded = AutoTokenizer.from_pretrained(location)
+    with state.lock:
+        return state.base_tokenizers.setdefault(location, loaded)
 
 
 def pair_batch(sentence1: str, sentence2: str, examples: Any = 3, choice: str | None = None) -> dict:
@@ -297,7 +298,7 @@ def lm_code(text: str | None, steps: Any, learning_rate: Any = 1e-3, choice: str
     else:
         source = f"text = {validate.text(text, 'the training text', limits.LM_TEXT_CHARS)!r}"
     return snippets.program(
-        ["causal_lm"], snippets.load("AutoModelForCausalLM", _trainable("generate", choice).location_for_code),
+        ["causal_lm"], _trainable("generate", choice).training_load_code("AutoModelForCausalLM"),
         source,
         "result = " + snippets.call("fine_tune", "model", "tokenizer", "text", steps=steps, learning_rate=learning_rate,
                                     block_size=LM_BLOCK, batch_size=LM_BATCH, prompt_words=LM_PROMPT_WORDS,
@@ -308,9 +309,10 @@ def lm_code(text: str | None, steps: Any, learning_rate: Any = 1e-3, choice: str
 def pairs_code(sentence1: str, sentence2: str, examples: Any = 3, choice: str | None = None) -> str:
     """models/snippets/pairs.py and a call that builds the same padded batch: prints what /pair_view returns."""
     count = validate.integer(examples, "pairs from the example set", 0, limits.PAIR_ROWS - 1)
-    location = _trainable("finetune", choice).location_for_code
+    resolved = _trainable("finetune", choice)
     return snippets.program(
-        ["pairs"], f"from transformers import AutoTokenizer\n\ntokenizer = AutoTokenizer.from_pretrained({location!r})",
+        ["pairs"], "from transformers import AutoTokenizer\n\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({resolved.location_for_code!r}{resolved.tokenizer_args})",
         f"rows = [{(sentence1, sentence2, -100)!r}, *read_paraphrases({str(paraphrases_path())!r})[:{count}]]"
         "  # -100: no label",
         f"print(json.dumps(pair_batch(tokenizer, rows, max_tokens={PAIR_MAX_TOKENS})))")

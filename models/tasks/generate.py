@@ -295,12 +295,13 @@ def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -
                                    endpoint.remote.generate_body(_remote_request(prompt, settings)))
     resolved = loader.resolve("generate", choice)
     location = resolved.location_for_code
-    dtype = "" if resolved.dtype == "float32" else f", dtype={resolved.dtype!r}"  # as the app loads it
     kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
     return (
         "import json\n\nimport torch\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r})\n"
-        f"model = AutoModelForCausalLM.from_pretrained({location!r}{dtype}).eval()\n"
+        f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
+        # As the app loads it: revision, dtype, and eager attention (the kernel changes the last bits of each
+        # score, and in bf16 that can change which token is sampled).
+        f"model = AutoModelForCausalLM.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
         f"prompt = {prompt!r}\n"
         "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
         f"torch.manual_seed({settings.seed})  # same seed and settings, same text\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, loader, snippets, validate
+from models import limits, loader, validate
 from models.errors import InputError
 from models.loader import Loaded, ProgressCallback
 
@@ -98,8 +98,7 @@ def load_code(choice: str | None) -> str:
     task = task_of(choice)
     resolved = loader.resolve(task, choice)
     auto_class = "AutoModelForCausalLM" if task == "generate" else "AutoModel"
-    return snippets.load(auto_class, resolved.location_for_code, resolved.dtype,
-                         "eager: the default SDPA kernel returns no attention weights", attn_implementation="eager")
+    return resolved.load_code(auto_class, "eager: the default SDPA kernel returns no attention weights")
 
 
 def shape(choice: str | None) -> tuple[int, int]:

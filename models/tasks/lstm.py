@@ -3,13 +3,13 @@ compared with T5."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import config
+import state
 from models import limits, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
@@ -37,16 +37,13 @@ def phrases_path() -> Path:
     return sources.assets_dir() / "en_de_phrases.tsv"
 
 
-_current: Trained | None = None  # the latest LSTM trained here, once a training has finished
-_current_lock = threading.Lock()
-
-
 def current() -> Trained:
-    with _current_lock:
-        if _current is None:
+    """The latest LSTM trained here (state.lstm), once a training has finished."""
+    with state.lock:
+        if state.lstm is None:
             raise InputError("The LSTM has not been trained yet: press Train (a few hundred steps take "
                              "seconds), then translate.")
-        return _current
+        return state.lstm
 
 
 def lstm_german(trained: Trained, text: str) -> str:
@@ -92,10 +89,9 @@ def train(steps: Any = 300, sizes: dict | None = None) -> Bridge[dict]:
 def _register(trained: Trained) -> None:
     from models.snippets import lstm as reference
 
-    global _current
     training.replace_folder(folder(), lambda scratch: reference.save(scratch, trained))
-    with _current_lock:
-        _current = trained
+    with state.lock:
+        state.lstm = trained
 
 
 # ---- using and comparing -------------------------------------------------------------------------

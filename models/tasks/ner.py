@@ -23,10 +23,11 @@ def extract(text: str, choice: str | None = None, on_progress: ProgressCallback 
 
 
 def code(text: str, choice: str | None = None) -> str:
-    location = loader.resolve("ner", choice).location_for_code
+    resolved = loader.resolve("ner", choice)
     return (
         "import json\n\nfrom transformers import pipeline\n\n"
-        f"ner = pipeline(\"token-classification\", model={location!r}, aggregation_strategy=\"simple\")\n"
+        f"ner = pipeline(\"token-classification\", model={resolved.location_for_code!r}{resolved.pipeline_args}, "
+        "aggregation_strategy=\"simple\")\n"
         f"entities = ner({text!r})\n"
         "print(json.dumps([{**e, \"score\": float(e[\"score\"])} for e in entities]))\n"
     )

@@ -80,7 +80,7 @@ def code(question: str, context: str, top_k: int = 1, choice: str | None = None)
         return seq2seq.remote_code(resolved.location, {"question": question, "context": context},
                                    {"top_k": int(top_k), "handle_impossible_answer": no_answer})
     return snippets.program(
-        ["qa"], snippets.load("AutoModelForQuestionAnswering", resolved.location_for_code, resolved.dtype),
+        ["qa"], resolved.load_code("AutoModelForQuestionAnswering"),
         "answers = " + snippets.call("answer", "model", "tokenizer", question=question, context=context,
                                      top_k=int(top_k), no_answer=no_answer),
         "print(json.dumps(answers))")

@@ -72,10 +72,10 @@ _batcher = batching.Batcher(classify_batch, MAX_BATCH)
 def code(text: str, choice: str | None = None) -> str:
     """Plain transformers code that prints what `classify` returns."""
     resolved = loader.resolve("sentiment", choice)
-    dtype = "" if resolved.dtype == "float32" else f", dtype={resolved.dtype!r}"  # as the app loads it
     return (
         "import json\n\nfrom transformers import pipeline\n\n"
-        f"classifier = pipeline(\"text-classification\", model={resolved.location_for_code!r}{dtype})\n"
+        f"classifier = pipeline(\"text-classification\", model={resolved.location_for_code!r}"
+        f"{resolved.pipeline_args})\n"  # revision and dtype as the app loads it
         f"scores = classifier({text!r}, top_k=None, truncation=True)\n"
         "print(json.dumps({s[\"label\"]: s[\"score\"] for s in scores}))\n"
     )

@@ -69,7 +69,7 @@ def note(text_plan: Plan | None) -> str:
 def code_lines(resolved: Resolved, text: str, task: str, chosen: dict[str, Any], per_sentence: bool = False,
                output: str = "output") -> list[str]:
     """Footer lines that run models/snippets/seq2seq.py on these inputs into the variable `output`."""
-    return [snippets.load("AutoModelForSeq2SeqLM", resolved.location_for_code, resolved.dtype),
+    return [resolved.load_code("AutoModelForSeq2SeqLM"),
             "text_plan = " + snippets.call("plan", "tokenizer", "model", text=text, task=task, chosen=chosen,
                                            per_sentence=per_sentence),
             f"{output} = generate(tokenizer, model, text_plan)"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-import threading
 from typing import Any
 
+import state
 from models import limits, loader, snippets, validate
 from models.errors import InputError, ModelUnavailable
 from models.registry import TOKENIZERS
@@ -64,21 +64,17 @@ def sentences(value: object) -> list[str]:
     return lines
 
 
-_padders: dict[int, tuple[Any, Any]] = {}
-_padders_lock = threading.Lock()
-
-
 def _with_pad_token(tokenizer: Any) -> Any:
     """GPT-2 has no padding token: batch with a copy whose pad token is <|endoftext|> (the usual choice),
     leaving the shared tokenizer untouched."""
     if tokenizer.pad_token is not None:
         return tokenizer
-    with _padders_lock:
-        original, padder = _padders.get(id(tokenizer), (None, None))
+    with state.lock:
+        original, padder = state.padders.get(id(tokenizer), (None, None))
         if original is not tokenizer:
             padder = copy.deepcopy(tokenizer)
             padder.pad_token = padder.eos_token
-            _padders[id(tokenizer)] = (tokenizer, padder)
+            state.padders[id(tokenizer)] = (tokenizer, padder)
         return padder
 
 

@@ -61,13 +61,14 @@ def code(text: str, labels: str, multi_label: bool = False, choice: str | None =
     if resolved.source != "offline":
         return (
             "import json\n\nfrom transformers import pipeline\n\n"
-            f"classifier = pipeline(\"zero-shot-classification\", model={resolved.location_for_code!r})\n"
+            f"classifier = pipeline(\"zero-shot-classification\", model={resolved.location_for_code!r}"
+            f"{resolved.pipeline_args})\n"
             f"result = classifier({text!r}, candidate_labels={candidates!r},\n"
             f"                    multi_label={bool(multi_label)}, hypothesis_template={HYPOTHESIS!r})\n"
             "print(json.dumps(dict(zip(result[\"labels\"], result[\"scores\"]))))\n"
         )
     return snippets.program(
-        ["zero_shot"], snippets.load("AutoModel", resolved.location_for_code, resolved.dtype),
+        ["zero_shot"], resolved.load_code("AutoModel"),
         "scores = " + snippets.call("classify", "model", "tokenizer", text=text, labels=candidates,
                                     multi_label=bool(multi_label), hypothesis=HYPOTHESIS),
         "print(json.dumps(scores))")

@@ -16,6 +16,7 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 import config
+import state
 from cloud import sagemaker
 from models import remote
 from models.errors import InputError, ModelUnavailable
@@ -60,7 +61,7 @@ def test_serves_the_sentiment_tab_in_place_of_a_local_model(monkeypatch, setting
     """`--model sentiment=sagemaker:NAME`: the tab's task code calls the endpoint, with the same output."""
     client = runtime_client()
     monkeypatch.setattr(boto3.session.Session, "client", lambda *args, **kwargs: client)
-    monkeypatch.setattr(config, "_current", config.load_settings(["--model", "sentiment=sagemaker:sst2-tab"]))
+    monkeypatch.setattr(state, "settings", config.load_settings(["--model", "sentiment=sagemaker:sst2-tab"]))
     from models.tasks import sentiment
 
     with Stubber(client) as stub:
@@ -157,7 +158,7 @@ def endpoint_for(make_endpoint, sagemaker_backend, monkeypatch, settings):
     """`--model generate=sagemaker:NAME` in force for an endpoint made on moto with these tags; its choice."""
     def made(name: str, **tags: str) -> str:
         make_endpoint(name, **tags)
-        monkeypatch.setattr(config, "_current", config.load_settings(["--model", f"generate=sagemaker:{name}"]))
+        monkeypatch.setattr(state, "settings", config.load_settings(["--model", f"generate=sagemaker:{name}"]))
         return f"sagemaker:{name}"
 
     return made

@@ -18,6 +18,7 @@ from botocore.stub import Stubber
 
 import config
 import sagemaker_launcher as launcher
+import state
 from deploy import cli, lifecycle, notebooks
 from deploy.context import Context
 from models.tasks import generate
@@ -408,7 +409,7 @@ def test_every_command_the_launcher_prints_works(moto, capsys, monkeypatch, sage
                             "app.py --model generate=sagemaker:printed-js", "app.py --model sentiment=sagemaker:sst2"]
     for command in app_commands:
         settings = config.load_settings(shlex.split(command)[1:], environ={})
-        monkeypatch.setattr(config, "_current", settings)
+        monkeypatch.setattr(state, "settings", settings)
         task, choice = next(iter(settings.model_overrides.items()))
         if task == "generate":
             endpoint_answers([{"generated_text": "Hello there"}])

@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 
 from models import download
-from models.registry import REGISTRY, TOKENIZERS
+from models.registry import REGISTRY, REVISIONS, TOKENIZERS
 from tests.support import hub_replicas
 from tests.support.local_hub import LocalHub
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "tests" / "support" / "hub_client.py"
-# Where the safetensors of the checkpoints that have none on main live. models/registry.py does not pin
-# revisions yet (redesign-core adds that); until it does, the tests pass these with each call.
+# Where the safetensors of the checkpoints that have none on main live: models/registry.py pins these
+# (REVISIONS); the calls name them too, and name None to try a checkpoint unpinned.
 PINS = {
     "cardiffnlp/twitter-roberta-base-sentiment-latest": "refs/pr/10",
     "sshleifer/distilbart-cnn-12-6": "refs/pr/18",
@@ -229,8 +229,10 @@ def test_auto_profile_offline_serves_the_cache_without_a_request(first_start, hu
     assert hub.requests() == [] and same_answers(reports, first_start[0])
 
 
-@pytest.mark.xfail(strict=True, reason="the auto profile's Hub probe ignores HF_ENDPOINT's port (issue 15 item 2, "
-                                       "redesign-core): with a cold cache every task falls to the offline pack")
+def test_the_registry_pins_the_pull_requests_these_tests_load():
+    assert REVISIONS == PINS
+
+
 def test_auto_profile_downloads_from_the_hub_on_a_cold_cache(hub, tmp_path):
     defaults = {task: REGISTRY[task].checkpoints[0] for task in ("sentiment", "summarize")}  # on main; in a PR
     calls = [{"task": task, "choice": choice, "revision": PINS.get(choice)} for task, choice in defaults.items()]
@@ -240,10 +242,10 @@ def test_auto_profile_downloads_from_the_hub_on_a_cold_cache(hub, tmp_path):
 
 
 def test_unpinned_checkpoints_take_the_conversion_pull_request_on_main_or_fail_fast(hub, tmp_path):
-    calls = [{"task": "summarize", "choice": "sshleifer/distilbart-cnn-12-6"},
-             {"task": "sentiment", "choice": "cardiffnlp/twitter-roberta-base-sentiment-latest"},
-             {"task": "translate", "choice": "Helsinki-NLP/opus-mt-en-fr"},
-             {"task": "translate", "choice": "Helsinki-NLP/opus-mt-en-de"}]
+    calls = [{"task": "summarize", "choice": "sshleifer/distilbart-cnn-12-6", "revision": None},
+             {"task": "sentiment", "choice": "cardiffnlp/twitter-roberta-base-sentiment-latest", "revision": None},
+             {"task": "translate", "choice": "Helsinki-NLP/opus-mt-en-fr", "revision": None},
+             {"task": "translate", "choice": "Helsinki-NLP/opus-mt-en-de", "revision": None}]
     hub.clear()
     distilbart, cardiff, opus_fr, opus_de = run_client(hub, tmp_path, calls)
     # PRs opened on today's main: the newest such (18 of 13 and 18; 10, not 8, which sits on an older main).

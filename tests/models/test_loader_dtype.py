@@ -1,34 +1,58 @@
-"""The fast dtype: bf16 weights only where the CPU computes bf16 natively, decided per task."""
+"""The weights' dtype: auto (a task's fast dtype where the CPU computes it natively), or forced for every model;
+Show code loads the model the same way."""
 
 import pytest
 
+import config
 from models import loader
 from models.tasks import sentiment
 
+TASKS = ("sentiment", "generate", "encoder", "qa")
+
 
 @pytest.fixture
-def bf16_cpu(monkeypatch, settings, offline_pack):
-    """Pretend this CPU has AMX / AVX512-BF16."""
-    loader.clear()
-    monkeypatch.setattr(loader, "native_dtypes", lambda: frozenset({"bfloat16"}))
-    yield
-    loader.clear()
+def use(fresh_state, settings, offline_pack):
+    """Settings with these changes in force for the test (nothing loaded before it)."""
+    def apply(**changes) -> None:
+        config.use(config.Settings(**{**settings.__dict__, **changes}))
+    return apply
 
 
-def test_without_native_bf16_everything_is_float32(settings, offline_pack, monkeypatch):
-    monkeypatch.setattr(loader, "native_dtypes", lambda: frozenset())
-    assert {loader.resolve(task).dtype for task in ("sentiment", "generate", "encoder")} == {"float32"}
+def dtypes() -> dict[str, str]:
+    return {task: loader.resolve(task).dtype for task in TASKS}
+
+
+def test_auto_without_native_bf16_is_float32_everywhere(use):
+    use(dtype="auto", native_bf16=False)
+    assert set(dtypes().values()) == {"float32"}
     assert "dtype" not in sentiment.code("Nice.")
 
 
-def test_with_native_bf16_the_tasks_that_ask_for_it_load_in_bf16(bf16_cpu):
+def test_auto_with_native_bf16_gives_the_tasks_that_ask_for_it_bf16(use):
     import torch
 
-    assert loader.resolve("sentiment").dtype == "bfloat16"
-    assert loader.resolve("generate").dtype == "bfloat16"
-    assert loader.resolve("encoder").dtype == "float32"  # shown attentions and fine-tuning stay exact
+    use(dtype="auto", native_bf16=True)
+    assert dtypes() == {"sentiment": "bfloat16", "generate": "bfloat16", "encoder": "float32", "qa": "float32"}
     assert next(loader.get("sentiment").model.parameters()).dtype == torch.bfloat16
-    assert next(loader.get("encoder").model.parameters()).dtype == torch.float32
+    assert next(loader.get("encoder").model.parameters()).dtype == torch.float32  # shown attentions stay exact
     scores = sentiment.classify("What a wonderful, warm and funny film.")
     assert sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
     assert "dtype='bfloat16'" in sentiment.code("Nice.")  # the snippet loads the model as the app does
+
+
+def test_float32_forced_on_a_bf16_cpu(use):
+    import torch
+
+    use(dtype="float32", native_bf16=True)
+    assert set(dtypes().values()) == {"float32"}
+    assert next(loader.get("sentiment").model.parameters()).dtype == torch.float32
+    assert "dtype" not in sentiment.code("Nice.")
+
+
+def test_bfloat16_forced_loads_every_model_in_bf16(use):
+    import torch
+
+    use(dtype="bfloat16", native_bf16=True)
+    assert set(dtypes().values()) == {"bfloat16"}
+    assert next(loader.get("encoder").model.parameters()).dtype == torch.bfloat16
+    assert loader.resolve("encoder").from_pretrained_args == ", dtype='bfloat16', attn_implementation='eager'"

@@ -1,12 +1,15 @@
-"""The registry names real-looking Hub ids and an offline stand-in that exists for every task."""
+"""The registry names real-looking Hub ids, binds each task's stand-in, caps and pipeline name, and pins only
+its own checkpoints."""
 
+import importlib
 import re
 
 import transformers
 
 import config
+from models import limits
 from models.offline import ENTRIES
-from models.registry import REGISTRY
+from models.registry import REGISTRY, REVISIONS, TOKENIZERS
 
 
 def test_every_task_key_of_the_cli_is_registered():
@@ -22,10 +25,38 @@ def test_entries_are_well_formed():
         assert hasattr(transformers, spec.model_class), spec.model_class
 
 
-def test_offline_stand_ins_exist_or_are_declared():
-    for spec in REGISTRY.values():
-        if spec.offline in ENTRIES:
-            assert hasattr(transformers, ENTRIES[spec.offline].model_class)
+def test_the_offline_pack_is_what_the_registry_declares():
+    for spec in [*REGISTRY.values(), *TOKENIZERS.values()]:
+        assert ENTRIES[spec.offline.name] is spec.offline  # one stand-in per name, shared where declared so
+    for entry in ENTRIES.values():
+        assert hasattr(transformers, entry.model_class)
+        assert bool(entry.build) != bool(entry.shipped), entry.name  # built here, or shipped on PyPI
+        module, _, function = (entry.build or entry.shipped).partition(":")
+        assert callable(getattr(importlib.import_module(module), function)), entry.name
+
+
+def test_each_tasks_caps_are_in_its_entry_and_keep_their_names_in_limits():
+    declared = {name: value for spec in REGISTRY.values() for name, value in spec.limits.items()}
+    assert len(declared) == sum(len(spec.limits) for spec in REGISTRY.values())  # no cap declared twice
+    for name, value in declared.items():
+        assert getattr(limits, name) == value, name
+    assert limits.QA_CONTEXT_CHARS == REGISTRY["qa"].limits["QA_CONTEXT_CHARS"] == 20_000
+
+
+def test_pipeline_task_names_for_deployment():
+    assert {key: spec.hf_task for key, spec in REGISTRY.items() if spec.hf_task} == {
+        "sentiment": "text-classification", "ner": "token-classification",
+        "zero_shot": "zero-shot-classification", "fill_mask": "fill-mask", "generate": "text-generation",
+        "qa": "question-answering", "summarize": "summarization", "translate": "translation_en_to_de",
+    }
+
+
+def test_revisions_are_pinned_only_for_registry_checkpoints_and_as_pull_requests():
+    offered = {checkpoint for spec in REGISTRY.values() for checkpoint in spec.checkpoints}
+    for checkpoint, revision in REVISIONS.items():
+        assert checkpoint in offered, checkpoint
+        assert re.fullmatch(r"refs/pr/\d+", revision), revision
+    assert REVISIONS["sshleifer/distilbart-cnn-12-6"] == "refs/pr/18"
 
 
 def test_hub_defaults_are_the_documented_checkpoints():

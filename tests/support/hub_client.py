@@ -4,7 +4,7 @@ huggingface_hub reads HF_ENDPOINT, HF_HOME and HF_HUB_OFFLINE once, at import, a
 imported it offline; so the Hub tests start this script with their own environment (the socket guard still comes
 in through PYTHONPATH). Standard input is a JSON object per line:
 
-    {"task": "sentiment", "choice": "cardiffnlp/...", "revision": "refs/pr/10"}  -> runs it, prints one JSON line
+    {"task": "sentiment", "choice": "cardiffnlp/...", "revision": null}  -> runs it, prints one JSON line
     {"task": "ner", "choice": "dslim/bert-base-NER", "text": "..."}  -> the same on this text
     {"wait": "label"}  -> prints {"waiting": "label"} and reads the next line first (the test changes the hub)
 
@@ -40,9 +40,10 @@ _resolve = loader.resolve
 
 
 def _pinned(task: str, choice: str | None = None) -> loader.Resolved:
-    """The loader's decision, with the revision the request pinned (until the registry pins revisions itself)."""
+    """The loader's decision (with the registry's pinned revision), or the revision a request asked for instead:
+    null tries a checkpoint unpinned, as one the registry does not pin would load."""
     resolved = _resolve(task, choice)
-    if resolved.source == "hub" and resolved.revision is None and resolved.location in _pins:
+    if resolved.source == "hub" and resolved.location in _pins:
         return dataclasses.replace(resolved, revision=_pins[resolved.location])
     return resolved
 
@@ -102,7 +103,7 @@ def where(task: str, choice: str) -> dict[str, Any]:
 
 def run(call: dict[str, Any]) -> dict[str, Any]:
     task, choice = call["task"], call["choice"]
-    if call.get("revision"):
+    if "revision" in call:
         _pins[choice] = call["revision"]
     messages: list[list[Any]] = []
     report: dict[str, Any] = {"task": task, "choice": choice, "text_chars": len(call.get("text") or "")}

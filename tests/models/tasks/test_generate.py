@@ -6,6 +6,7 @@ import time
 import pytest
 import torch
 
+import config
 from models import loader
 from models.errors import InputError
 from models.tasks import generate as gen
@@ -164,7 +165,10 @@ def test_compare_decodes_three_ways_like_generate(offline_pack):
     assert len(views) >= 3 and len(views[0]) == 1  # greedy arrives first, the others after it
 
 
-def test_show_code_snippets_print_the_same_texts(offline_pack):
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_show_code_snippets_print_the_same_texts(offline_pack, fresh_state, dtype):
+    # In bf16 the second sampled sequence used to differ: the snippet loaded SDPA attention, the app eager.
+    config.use(config.Settings(**{**config.current().__dict__, "dtype": dtype, "native_bf16": True}))
     sampling = settings(temperature=0.8, top_k=40, top_p=0.9, num_return_sequences=2, seed=11,
                         repetition_penalty=1.2, no_repeat_ngram_size=3)
     beams = settings(do_sample=False, num_beams=3, num_return_sequences=2)
@@ -173,15 +177,11 @@ def test_show_code_snippets_print_the_same_texts(offline_pack):
     assert printed == [[texts[0], texts] for texts in expected]
 
 
-def test_on_a_cpu_with_native_bf16_the_model_and_its_code_use_it(offline_pack, monkeypatch):
-    monkeypatch.setattr(loader, "native_dtypes", lambda: frozenset({"bfloat16"}))
-    loader.clear()
-    try:
-        assert loader.get("generate").model.dtype == torch.bfloat16  # half the bytes to read per token
-        greedy = settings(do_sample=False, max_new_tokens=6)
-        script = gen.code(PROMPT, greedy)
-        assert "dtype='bfloat16'" in script
-        texts = generate(PROMPT, greedy)
-        assert snippets.results([script]) == [[texts[0], texts]]
-    finally:
-        loader.clear()  # the next tests load float32 again
+def test_on_a_cpu_with_native_bf16_the_model_and_its_code_use_it(offline_pack, fresh_state):
+    config.use(config.Settings(**{**config.current().__dict__, "dtype": "auto", "native_bf16": True}))
+    assert loader.get("generate").model.dtype == torch.bfloat16  # half the bytes to read per token
+    greedy = settings(do_sample=False, max_new_tokens=6)
+    script = gen.code(PROMPT, greedy)
+    assert "dtype='bfloat16', attn_implementation='eager'" in script
+    texts = generate(PROMPT, greedy)
+    assert snippets.results([script]) == [[texts[0], texts]]

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+import state
 from models import training
 from models.errors import InputError
 from models.snippets import lstm as reference
@@ -15,7 +16,7 @@ TINY = {"embed": 8, "hidden": 16}
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
     """No LSTM trained yet; saves go to tmp_path."""
-    monkeypatch.setattr(lstm, "_current", None)
+    monkeypatch.setattr(state, "lstm", None)
     monkeypatch.setattr(lstm, "folder", lambda: tmp_path / "lstm")
     return tmp_path / "lstm"
 

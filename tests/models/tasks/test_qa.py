@@ -26,7 +26,7 @@ def brute_force(model, tokenizer, question: str, context: str) -> dict:
     enc = tokenizer(question, context, return_offsets_mapping=True)
     with torch.inference_mode():
         out = model(**{k: torch.tensor([enc[k]]) for k in tokenizer.model_input_names})
-    start_logits, end_logits = out.start_logits[0].numpy(), out.end_logits[0].numpy()
+    start_logits, end_logits = out.start_logits[0].float().numpy(), out.end_logits[0].float().numpy()  # bf16 too
     in_context = [sid == 1 for sid in enc.sequence_ids()]
     allowed = [ok or i == 0 for i, ok in enumerate(in_context)]  # context tokens and [CLS]
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from models import loader
+import config
 from models.errors import InputError
 from models.tasks import internals, self_attention
 from tests.support import snippets
@@ -12,9 +12,12 @@ TEXT = "The animal was too tired."
 
 
 @pytest.fixture(autouse=True)
-def float32_weights(monkeypatch):
-    # Where the CPU has native bf16 the loader runs GPT-2 in bfloat16; the 1e-5 check is about float32.
-    monkeypatch.setattr(loader, "native_dtypes", lambda: frozenset())
+def float32_weights(settings):
+    # On a CPU with native bf16 (or with PLAYGROUND_DTYPE=bfloat16) GPT-2 runs in bfloat16; the 1e-5 check is
+    # about float32.
+    config.use(config.Settings(**{**settings.__dict__, "dtype": "float32"}))
+    yield
+    config.use(settings)
 
 
 @pytest.mark.parametrize("choice", [None, "openai-community/gpt2"])

@@ -40,8 +40,11 @@ def test_concurrent_calls_each_get_their_own_answer_and_errors_stay_their_own(of
     with ThreadPoolExecutor(len(TEXTS) * 3 + 1) as callers:  # all at once, as concurrent requests are
         list(callers.map(call, TEXTS * 3 + [""], timeout=60))
     assert isinstance(results.pop(""), InputError)
+    # Exact in float32; bf16 weights keep 8 bits of mantissa, and a text padded in a batch goes through
+    # differently shaped matmuls than alone, so its probabilities agree to bf16's precision only.
+    tolerance = 1e-5 if loader.get("sentiment").resolved.dtype == "float32" else 4e-3
     for text, scores in results.items():
-        assert scores == pytest.approx(alone[text], abs=1e-5)
+        assert scores == pytest.approx(alone[text], abs=tolerance)
 
 
 def test_long_text_is_truncated_to_the_models_positions(offline_pack):

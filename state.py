@@ -1,0 +1,48 @@
+"""Process state of the model layer in one place: what this process has loaded, probed, cached or trained.
+
+Everything here lives as long as the process; `reset()` forgets all of it at once (tests). Modules read and
+write these containers under `lock`, held only for dictionary work, never while a model loads.
+The serving layer's state (its thread pool, overdue bookkeeping, batchers) is not here yet.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: state imports nothing of the app at run time
+    from config import Settings
+    from models.loader import Loaded
+
+lock = threading.RLock()
+# transformers' lazy module is not safe to touch from two threads on its first imports (a thread can be handed
+# a half-imported module): the loader resolves transformers classes under this lock.
+import_lock = threading.Lock()
+hub_probe_lock = threading.Lock()  # one Hub probe at a time (see loader._hub_available)
+
+settings: Settings | None = None  # config.current(): the settings in force
+models: OrderedDict[tuple, Loaded] = OrderedDict()  # loader: cache key -> model in memory, least recent first
+load_locks: dict[tuple, threading.Lock] = {}  # loader: cache key -> the lock its one loading thread holds
+loading: dict[tuple, int] = {}  # loader: cache key -> bytes reserved for a load in progress
+tokenizers: dict[str, Any] = {}  # loader: "source:name" -> a tokenizer of the explorer
+session_models: dict[str, Loaded] = {}  # loader: task -> the model fine-tuned in this app ("My model")
+hub_answers: dict[tuple[str, str, str], tuple[bool, float]] = {}  # loader: (endpoint, repo, revision) ->
+#   (whether the Hub serves it, time.monotonic() of the answer)
+hub_down_until: dict[str, float] = {}  # loader: endpoint -> time.monotonic() before which it is not asked
+lstm: Any = None  # models.tasks.lstm: the LSTM trained in this process (lstm.Trained), or None
+base_tokenizers: dict[str, Any] = {}  # models.tasks.finetune: fine-tuning base tokenizers by location
+padders: dict[int, tuple[Any, Any]] = {}  # models.tasks.tokens: id(tokenizer) -> (tokenizer, copy that pads)
+
+_CONTAINERS = (models, load_locks, loading, tokenizers, session_models, hub_answers, hub_down_until,
+               base_tokenizers, padders)
+
+
+def reset() -> None:
+    """Forget everything above: the next request starts as in a fresh process (settings read again)."""
+    global settings, lstm
+    with lock:
+        settings = None
+        lstm = None
+        for container in _CONTAINERS:
+            container.clear()

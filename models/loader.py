@@ -169,12 +169,18 @@ def choices(task: str) -> list[str]:
     return options + [MY_MODEL] if task in MY_MODEL_TASKS else options
 
 
-def resolve(task: str, choice: str | None = None) -> Resolved:
-    """Decide where `task`'s model comes from under the current profile; loads nothing."""
+def chosen(task: str, choice: str | None = None) -> str:
+    """The user's pick checked against the task's choices ("" or None: the default); asks the Hub nothing."""
     options = choices(task)
     choice = (choice or "").strip() or options[0]
     if choice not in options:
         raise InputError(f"Unknown model {choice!r} for {spec(task).title}. Pick one of: {', '.join(options)}.")
+    return choice
+
+
+def resolve(task: str, choice: str | None = None) -> Resolved:
+    """Decide where `task`'s model comes from under the current profile; loads nothing."""
+    choice = chosen(task, choice)
     task_spec = spec(task)
     if choice == MY_MODEL:
         mine = state.session_models.get(task)

@@ -34,7 +34,7 @@ def _marian_target(choice: str) -> str | None:
 
 def offered(choice: str | None = None) -> list[str]:
     """The target languages to offer for a model, without loading it (for the language dropdown)."""
-    marian = _marian_target(loader.resolve("translate", choice).choice)
+    marian = _marian_target(loader.chosen("translate", choice))
     return [_name(marian)] if marian else [_name(c) for c in ("de", "fr", "ro")]  # t5-small's three
 
 
@@ -45,7 +45,7 @@ def languages(loaded: loader.Loaded, choice: str | None = None) -> dict[str, str
     language its task_specific_params have a translation_en_to_XX entry for. (The choice is passed:
     one loaded copy serves every choice with the same offline stand-in.)
     """
-    choice = loader.resolve("translate", choice).choice
+    choice = loader.chosen("translate", choice)
     if loaded.remote is not None:  # the endpoint's pipeline was built for one pair
         return {_name(ENDPOINT_TASK.rsplit("_", 1)[-1]): ENDPOINT_TASK}
     marian = _marian_target(choice)
@@ -71,7 +71,7 @@ def _task_for(loaded: loader.Loaded, choice: str | None, target_language: str) -
     task = task_named(target_language)
     if task in offered_here.values():
         return task
-    model_name = loader.resolve("translate", choice).choice
+    model_name = loader.chosen("translate", choice)
     raise InputError(f"Unknown target language {target_language!r} for {model_name}. "
                      f"Pick one of: {', '.join(offered_here)}.")
 

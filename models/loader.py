@@ -97,7 +97,8 @@ class Resolved:
         """{"revision": ...} where the registry pins one: what a snippet, loading from the Hub id, must name."""
         return {"revision": self.revision} if self.revision else {}
 
-    def _shown_kwargs(self) -> dict[str, Any]:
+    def snippet_kwargs(self) -> dict[str, Any]:
+        """The model's from_pretrained arguments a snippet names: revision, dtype (but float32) and attention."""
         # float32 is left out of snippets: every registry checkpoint stores float32, which is what
         # transformers' default (dtype="auto": the checkpoint's own) then loads.
         shown = {key: value for key, value in self.load_kwargs.items() if (key, value) != ("dtype", "float32")}
@@ -107,7 +108,7 @@ class Resolved:
     def from_pretrained_args(self) -> str:
         """A snippet's extra model from_pretrained arguments, as the app loads it,
         e.g. ", revision='refs/pr/18', dtype='bfloat16'"."""
-        return snippets.arguments(self._shown_kwargs())
+        return snippets.arguments(self.snippet_kwargs())
 
     @property
     def tokenizer_args(self) -> str:
@@ -118,14 +119,14 @@ class Resolved:
     def pipeline_args(self) -> str:
         """A snippet's extra pipeline(...) arguments: revision and dtype as for the model; eager attention is
         the model's, so it goes through model_kwargs."""
-        kwargs = self._shown_kwargs()
+        kwargs = self.snippet_kwargs()
         if "attn_implementation" in kwargs:
             kwargs["model_kwargs"] = {"attn_implementation": kwargs.pop("attn_implementation")}
         return snippets.arguments(kwargs)
 
     def load_code(self, auto_class: str, note: str = "") -> str:
         """Show code's lines that load this model and its tokenizer exactly as the app does."""
-        return snippets.load(auto_class, self.location_for_code, note, self.revision_kwargs, **self._shown_kwargs())
+        return snippets.load(auto_class, self.location_for_code, note, self.revision_kwargs, **self.snippet_kwargs())
 
     def training_load_code(self, auto_class: str) -> str:
         """Show code's lines that load a fresh trainable copy as the labs do: float32, the pinned revision."""

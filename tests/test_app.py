@@ -136,6 +136,6 @@ def test_events_on_the_same_default_checkpoint_share_one_concurrency_id(settings
     assert len({next(iter(ids)) for ids in groups.values()}) == len(groups)
     assert {"tokenize", "attention", "learned_positions", "fill_mask", "pair_view"} <= set(
         events["google-bert/bert-base-uncased"])
-    assert set(events["google-t5/t5-small"]) == {"translate", "lstm_translate", "lstm_compare"}
+    assert set(events["google-t5/t5-small"]) == {"translate", "lstm_translate", "lstm_compare", "cross_attention"}
     sentiment_fn = next(fn for fn in demo.fns.values() if fn.api_name == "sentiment")
     assert sentiment_fn.concurrency_limit == sentiment.MAX_BATCH  # concurrent requests are batched in the model layer

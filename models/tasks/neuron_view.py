@@ -78,7 +78,6 @@ def neuron(text: str, layer: int = 0, head: int = 0, choice: str | None = None,
 
 def code(text: str, layer: int = 0, head: int = 0, choice: str | None = None) -> str:
     """bertviz code that builds the same view data offline and prints the chosen head's numbers."""
-    from models import snippets
 
     resolved = why_common.resolve("encoder", choice)
     layer, head = int(layer), int(head)
@@ -88,7 +87,7 @@ import numpy as np
 import torch
 from bertviz import neuron_view
 from bertviz.transformers_neuron_view import BertConfig, BertModel
-{snippets.load("AutoModel", resolved.location_for_code, resolved.dtype)}
+{resolved.load_code("AutoModel")}
 
 # bertviz's own BERT (it returns queries and keys), built empty and handed the encoder's weights: no download.
 config = BertConfig.from_dict(model.config.to_dict())

@@ -100,9 +100,12 @@ def load_code(resolved: Resolved, *, eager: bool = False, float32: bool = False)
     (`eager` too where the view reads attention weights); `float32`: then cast, as the app computes gradients."""
     from models import snippets
 
-    options = {"attn_implementation": "eager"} if eager or loader.wants_eager(resolved) else {}
-    note = "eager: the default SDPA kernel returns no attention weights" if options else ""
-    lines = snippets.load(resolved.model_class, resolved.location_for_code, resolved.dtype, note, **options)
+    options = resolved.snippet_kwargs()
+    if eager:
+        options["attn_implementation"] = "eager"
+    note = "eager: the default SDPA kernel returns no attention weights" if "attn_implementation" in options else ""
+    lines = snippets.load(resolved.model_class, resolved.location_for_code, note, resolved.revision_kwargs,
+                          **options)
     if float32 and resolved.dtype != "float32":
         lines += f"\nmodel = model.float()  # {resolved.dtype} weights, computed in float32: gradients need it"
     return lines

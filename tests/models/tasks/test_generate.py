@@ -9,6 +9,7 @@ import torch
 import config
 from models import loader
 from models.errors import InputError
+from models.snippets import generation
 from models.tasks import generate as gen
 from models.tasks.generate import GenerationSettings, generate, stream
 from serving import bridge
@@ -144,12 +145,12 @@ def test_thinking_gives_the_models_own_probability_of_each_token(offline_pack):
         assert step["alternatives"][0]["token_id"] == step["token_id"]
         assert [a["probability"] for a in step["alternatives"]] == pytest.approx(
             probs.topk(5).values.tolist(), abs=1e-5)
-        assert step["band"] == gen.band(step["probability"])
+        assert step["band"] == generation.band(step["probability"], gen.BANDS)
     assert "".join(s["token"] for s in final["steps"]) == final["text"][len(PROMPT):]
 
 
 def test_bands_cover_every_probability():
-    assert [gen.band(p) for p in (0.9, 0.5, 0.2, 0.05, 0.001, 0.0)] == [
+    assert [generation.band(p, gen.BANDS) for p in (0.9, 0.5, 0.2, 0.05, 0.001, 0.0)] == [
         "likely (≥ 50%)", "likely (≥ 50%)", "plausible (10–50%)", "unlikely (1–10%)",
         "surprising (< 1%)", "surprising (< 1%)"]
 

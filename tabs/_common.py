@@ -275,7 +275,7 @@ def _opened(views: dict[str, _Linked], run: gr.Textbox, query: dict[str, str]) -
     """The updates that open a link: the view's tabs and accordions, its inputs, and which button to click."""
     query = {key: value for key, value in query.items() if not key.startswith("__")}  # gradio's own: ?__theme=
     if LINK_KEY not in query:
-        return {}
+        return {run: ""}  # not {}: gradio reads an empty dict as one value, not as "no updates"
     name = query.pop(LINK_KEY)
     view = views.get(name)
     if view is None:
@@ -305,11 +305,11 @@ _CLICK_JS = """(id) => {
 }"""
 
 
-def open_links(demo: gr.Blocks) -> None:
+def open_links(demo: gr.Blocks) -> dict[str, _Linked]:
     """The page-load event that opens a link (`?open=<api_name>&<input>=<value>...`, as a view's Copy link makes
     it): the view's tab is selected, its inputs filled, each value checked as that input is (a bad one is a
     gr.Error that says what is wrong), then its button clicked unless the view fills only. Call it once, inside
-    `demo`, after every tab is built."""
+    `demo`, after every tab is built. Returns the views a link can open, by api_name."""
     views = {}
     for view in _LINKED:
         first = next(iter(view.inputs.values()))
@@ -327,3 +327,4 @@ def open_links(demo: gr.Blocks) -> None:
     event = demo.load(guarded(fill), None, list(outputs), show_progress="hidden", api_name="open_link",
                       api_visibility="private")
     event.success(None, run, None, js=_CLICK_JS)
+    return views

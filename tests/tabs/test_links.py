@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from models import loader
+from models.tasks import lstm
 from tabs import _common
 from tests.support.bad_inputs import GENERIC_FAILURES
 from tests.support.wire import RawClient
@@ -64,6 +66,18 @@ def test_a_link_to_a_long_generation_fills_it_without_running_it(raw):
 def test_a_link_to_a_training_fills_it_without_running_it(raw):
     values = plain_values(opened(raw, {"open": "lstm_train", "steps": "50"}))
     assert 50 in values and values[-1] == ""
+
+
+def test_the_lstm_lessons_link_opens_t5s_cross_attention_on_the_same_sentence(raw):
+    """tabs/lstm.py's link: the sentence and the Translation tab's model, German fixed."""
+    choice = loader.choices("translate")[-1]
+    data = opened(raw, {"open": "cross_attention", "text": "Cats like milk.", "choice": choice,
+                        "target_language": "German"})
+    values = plain_values(data)
+    assert {"Cats like milk.", choice, "German"} <= set(values) and values[-1] == "run-cross_attention"
+    selected = [value["selected"] for value in data if isinstance(value, dict) and "selected" in value]
+    assert selected[0] == "why"  # the Why? tab, then its Cross-attention view
+    assert "/cross_attention" in lstm.ATTENTION_NOTE and "Attention tab" not in lstm.ATTENTION_NOTE
 
 
 @pytest.mark.parametrize("query, message", [

@@ -230,19 +230,24 @@ def link_to(api_name: str, inputs: dict[str, gr.components.Component], label: st
     return shown
 
 
-def _layout(component: gr.components.Component) -> list[tuple[gr.blocks.Block, dict]]:
-    """What must open to show `component`, outermost first: (a gr.Tabs, the props that select the enclosing tab)
-    and (an enclosing accordion, the props that open it)."""
-    opened, block = [], component.parent
-    while block is not None:
-        if isinstance(block, gr.Tab):
-            if block.id is None:  # gr.Tabs selects a tab by its id: its label is unique among its neighbours
-                block.id = block.label
-            opened.append((block.parent, {"selected": block.id}))
-        elif isinstance(block, gr.Accordion):
-            opened.append((block, {"open": True}))
-        block = block.parent
-    return opened[::-1]
+def _layout(components: Sequence[gr.blocks.Block]) -> list[tuple[gr.blocks.Block, dict]]:
+    """What must open to show all of `components`, outermost first: (a gr.Tabs, the props that select the enclosing
+    tab) and (an enclosing accordion, the props that open it). A view's inputs may sit in different places (the
+    prompt above, the view's own controls and button in an accordion)."""
+    opened: dict[gr.blocks.Block, dict] = {}
+    for component in components:
+        chain, block = [], component.parent
+        while block is not None:
+            if isinstance(block, gr.Tab):
+                if block.id is None:  # gr.Tabs selects a tab by its id: its label is unique among its neighbours
+                    block.id = block.label
+                chain.append((block.parent, {"selected": block.id}))
+            elif isinstance(block, gr.Accordion):
+                chain.append((block, {"open": True}))
+            block = block.parent
+        for block, props in chain[::-1]:
+            opened.setdefault(block, props)
+    return list(opened.items())
 
 
 def _from_link(component: gr.components.Component, raw: str, name: str) -> object:
@@ -314,7 +319,7 @@ def open_links(demo: gr.Blocks) -> dict[str, _Linked]:
     for view in _LINKED:
         first = next(iter(view.inputs.values()))
         if demo.blocks.get(first._id) is first:  # views of a demo built earlier (a tab built alone) are dropped
-            view.layout = _layout(first)
+            view.layout = _layout([*view.inputs.values(), *([view.button] if view.button else [])])
             views[view.api_name] = view
     _LINKED.clear()
     run = gr.Textbox(visible=False)

@@ -63,6 +63,13 @@ def test_a_link_to_a_long_generation_fills_it_without_running_it(raw):
     assert short[-1] == "run-generate"
 
 
+def test_a_link_to_a_view_in_an_accordion_opens_it(raw):
+    data = opened(raw, {"open": "generate_attention", "prompt": "Once", "max_new_tokens": "8", "layer": "1"})
+    assert {"__type__": "update", "open": True} in data  # the view's controls and button are in an accordion
+    values = plain_values(data)
+    assert "Once" in values and 1 in values and values[-1] == "run-generate_attention"
+
+
 def test_a_link_to_a_training_fills_it_without_running_it(raw):
     values = plain_values(opened(raw, {"open": "lstm_train", "steps": "50"}))
     assert 50 in values and values[-1] == ""

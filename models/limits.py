@@ -12,6 +12,9 @@ PAYLOAD_CHARS = 1_000_000
 # Sessions (browser tabs, API clients) whose state gradio keeps: ~1.5 MB each for this app's component
 # tree plus their last inputs. No tab keeps gr.State, so an evicted session only loses slider/choice updates.
 SESSIONS_KEPT = 64
+# gradio's upload cache (GRADIO_TEMP_DIR): (sweep every, delete files older than), in seconds. A CSV is read
+# into the examples box as soon as it is uploaded, and then deleted.
+UPLOAD_SWEEP = (600, 3600)
 # Time budget of one training run (train_classifier, train_lm, lstm_train): pass it to _common.guarded as
 # budget_s; other requests get Settings.time_budget_s (PLAYGROUND_TIME_BUDGET_S, default 300 s).
 TRAINING_BUDGET_S = 1_800

@@ -53,6 +53,14 @@ def _unchanged(exc: Exception) -> Exception:
     return exc
 
 
+def is_guarded(fn: Callable) -> bool:
+    """Whether `fn` is a handler made by `handler` (it runs within a budget and turns errors into messages)."""
+    return getattr(fn, GUARDED, False)
+
+
+GUARDED = "__budgeted__"  # set on every handler `handler` makes
+
+
 def handler(fn: Callable, budget_s: float | None = None,
             errors: Callable[[Exception], Exception] = _unchanged) -> Callable:
     """fn as a gradio event handler that runs it on the bridge within `budget_s` seconds (default:
@@ -80,6 +88,7 @@ def handler(fn: Callable, budget_s: float | None = None,
             if isinstance(result, Bridge):
                 raise TypeError(f"{name} returns a Bridge: annotate it `-> Bridge[...]` so that it streams")
             return result
+        setattr(call, GUARDED, True)
         return call
 
     @functools.wraps(fn)
@@ -101,6 +110,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         finally:  # gradio closed the stream (the client went away) or it failed: stop the work
             if source is not None:
                 source.close()
+    setattr(stream, GUARDED, True)
     return stream
 
 

@@ -8,7 +8,8 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from models import remote, snippets, stopping
+from models import remote, snippets, stopping, validate
+from models.errors import InputError
 from models.loader import Loaded, ProgressCallback, Resolved
 from serving.bridge import Stopped, stop_requested
 
@@ -30,11 +31,23 @@ def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sente
             _recent.move_to_end(key)
             return _recent[key]
     built = reference.plan(loaded.tokenizer, loaded.model, text, task, chosen, per_sentence)
+    _fits_decoder(loaded.model, chosen)
     with _recent_lock:
         _recent[key] = built
         while len(_recent) > RECENT_PLANS:
             _recent.popitem(last=False)
     return built
+
+
+def _fits_decoder(model: Any, chosen: dict[str, Any]) -> None:
+    """The lengths the user chose must fit the decoder's position table (BART, Marian: the output runs from one
+    start token through every new token); past it, generation fails mid-way. The encoder's side is the plan's
+    pieces. T5's relative positions have no table."""
+    limit = validate.position_table(model)
+    for key, label in (("max_new_tokens", "Max new tokens"), ("min_new_tokens", "Min new tokens")):
+        if limit is not None and chosen.get(key) is not None and chosen[key] > limit - 1:
+            raise InputError(f"{label} is {chosen[key]:,}; this model writes at most {limit - 1:,} tokens (its "
+                             f"decoder has {limit:,} positions). Lower it to {limit - 1:,} at most.")
 
 
 def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | None = None,

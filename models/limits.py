@@ -12,6 +12,9 @@ PAYLOAD_CHARS = 1_000_000
 # Sessions (browser tabs, API clients) whose state gradio keeps: ~1.5 MB each for this app's component
 # tree plus their last inputs. No tab keeps gr.State, so an evicted session only loses slider/choice updates.
 SESSIONS_KEPT = 64
+# Models fine-tuned in the classifier lab kept in memory and on disk, one per session (least recent dropped first):
+# a MiniLM classifier is ~90 MB in float32, so 4 cost ~360 MB at most.
+MY_MODELS_KEPT = 4
 # gradio's upload cache (GRADIO_TEMP_DIR): (sweep every, delete files older than), in seconds. A CSV is read
 # into the examples box as soon as it is uploaded, and then deleted.
 UPLOAD_SWEEP = (600, 3600)

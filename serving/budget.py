@@ -27,6 +27,7 @@ from typing import Any
 import gradio as gr
 
 import config
+import state
 from serving.bridge import Bridge
 from serving.state import SERVING
 
@@ -53,6 +54,15 @@ def _unchanged(exc: Exception) -> Exception:
     return exc
 
 
+def own_session() -> None:
+    """Mark this request's context (copied into its bridge thread) with the gradio session it comes from
+    (state.owner), so that per-session state such as a fine-tuned "My model" is that session's own."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    state.owner.set(getattr(request, "session_hash", None) or "")
+
+
 def is_guarded(fn: Callable) -> bool:
     """Whether `fn` is a handler made by `handler` (it runs within a budget and turns errors into messages)."""
     return getattr(fn, GUARDED, False)
@@ -76,6 +86,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         return _Deadline(budget_s if budget_s is not None else config.current().time_budget_s)
 
     def called(args: tuple, kwargs: dict) -> Bridge:
+        own_session()
         return Bridge(lambda emit, should_stop: fn(*args, **kwargs), name=name)
 
     if kind == "call":
@@ -96,6 +107,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         deadline, source = budget(), None
         try:
             if kind == "iterate":
+                own_session()
                 source = Bridge.iterate(lambda: fn(*args, **kwargs), name=name)
             else:
                 source = await deadline.result(called(args, kwargs))

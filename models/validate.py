@@ -33,13 +33,21 @@ def characters(value: str, what: str) -> str:
 
 def number(value: object, what: str, low: float, high: float) -> float:
     """A finite number within [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool):  # a checkbox's value, not a number (True would pass as 1)
+        raise InputError(f"{what.capitalize()} must be a number between {low:g} and {high:g}; got {value}.")
+    if not isinstance(value, (int, float)):
         try:
             value = float(value)  # gradio may pass numbers as strings from some clients
         except (TypeError, ValueError):
             raise InputError(f"{what.capitalize()} must be a number between {low:g} and {high:g}.") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise InputError(f"{what.capitalize()} must be between {low:g} and {high:g}; got {value}.")
+    try:
+        inside = math.isfinite(value) and low <= value <= high
+    except OverflowError:  # an integer too large for a float
+        inside = False
+    if not inside:
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1 if isinstance(value, int) else 0
+        shown = f"a number of about {digits:,} digits" if digits > 20 else str(value)  # never a 4,000-digit echo
+        raise InputError(f"{what.capitalize()} must be between {low:g} and {high:g}; got {shown}.")
     return float(value)
 
 

@@ -69,7 +69,10 @@ def read_upload(path: str | None) -> str:
     if not path:
         return gr.skip()
     with open(path, "rb") as handle:
-        raw = handle.read(limits.FINETUNE_CSV_CHARS * 4 + 1)
+        raw = handle.read(limits.FINETUNE_CSV_CHARS * 4 + 1)  # a character is at most 4 bytes in UTF-8
+    if len(raw) > limits.FINETUNE_CSV_CHARS * 4:  # said before decoding: a cut read ends mid-character
+        raise InputError(f"The file is over {limits.FINETUNE_CSV_CHARS * 4 / 1e6:g} MB, more than "
+                         f"{limits.FINETUNE_CSV_CHARS:,} characters can take; upload a smaller CSV.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -71,6 +71,9 @@ def parse_examples(csv_text: str | None) -> list[Example]:
             examples.append(_example(row, columns, reader.line_num))
         return examples
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own cap (131,072), far past ours
+            raise InputError(f"A text on line {reader.line_num} is far over the limit of "
+                             f"{limits.FINETUNE_EXAMPLE_CHARS} characters per example; shorten it.") from None
         raise InputError(f"The CSV could not be read at line {reader.line_num} ({exc}). Put a text that "
                          "contains commas, quotes or line breaks in double quotes.") from None
 

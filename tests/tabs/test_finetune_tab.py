@@ -7,6 +7,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from models import loader, training
+from models.errors import InputError
+from tabs import finetune as finetune_tab
 from tests.support.sessions import as_session
 
 TOPICS = "text,label\n" + "".join(f"{s},{label}\n" for label, sentences in {
@@ -84,3 +86,15 @@ def test_pair_view_round_trip(client):
     assert batch["labels"] == [-100, 1, 0] and batch["shapes"]["token_type_ids"][0] == 3
     with pytest.raises(AppError, match="second sentence"):
         client.predict("The cat sat.", "", 2, api_name="/pair_view")
+
+
+@pytest.mark.parametrize("characters, message", [
+    (650_000, "The file is over 1.2 MB, more than 300,000 characters can take"),  # 1.3 MB: the read is cut
+    (350_000, "The file is over 300,000 characters"),  # 700 KB of two-byte characters
+])
+def test_a_large_multibyte_csv_is_refused_for_its_size(tmp_path, characters, message):
+    """Issue 18, item 5: a read cut mid-character is not "not UTF-8"; the message says the real reason."""
+    path = tmp_path / "big.csv"
+    path.write_text("é" * characters, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        finetune_tab.read_upload(str(path))

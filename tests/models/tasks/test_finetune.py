@@ -121,6 +121,15 @@ def test_classifier_learns_reports_and_serves_as_my_model(tiny_base):
     assert str(tiny_base.parent) not in str(result)  # no server path in what the caller gets
 
 
+def test_a_huge_csv_cell_is_refused_with_the_real_limit():
+    """Issue 18, item 5: a 299,000-character cell passes the CSV's 300,000-character cap but not the csv module's
+    own field limit; the message is the per-example limit, not advice about quoting."""
+    with pytest.raises(InputError) as refused:
+        finetune.parse_examples("text,label\n" + "x" * 299_000 + ",A\nshort,B\n")
+    assert str(refused.value) == ("A text on line 2 is far over the limit of 500 characters per example; "
+                                  "shorten it.")
+
+
 def test_my_model_is_each_sessions_own_unless_the_operator_shares_it(tiny_base, settings):
     as_session("alice", lambda: run(finetune.train_classifier(TOY_CSV, 1, 1e-2, 20)))
     assert set(as_session("alice", sentiment.classify, "a superb hotel", loader.MY_MODEL)) == {"NEGATIVE", "POSITIVE"}

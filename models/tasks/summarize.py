@@ -94,7 +94,7 @@ def make_plan(text: str, settings: SummarySettings, choice: str | None = None,
     loaded = loader.get("summarize", choice, on_progress)
     if loaded.remote is not None:
         return loaded, None
-    return loaded, seq2seq.plan(loaded, text, TASK, settings.given())
+    return loaded, seq2seq.plan(loaded, text, TASK, settings.given(), most_steps=limits.SUMMARIZE_DECODE_STEPS)
 
 
 def summarize(text: str, settings: SummarySettings, choice: str | None = None,

@@ -14,11 +14,12 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
 from models import limits, remote  # noqa: E402
-from serving import payload  # noqa: E402
+from serving import guards, payload  # noqa: E402
 from tabs import TABS, _common  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
@@ -37,7 +38,8 @@ def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
         config.use(settings)
     register_backends()
     settings = config.current()
-    with gr.Blocks(title="Transformers Playground") as demo:
+    # delete_cache: uploads (and any file gradio keeps for this app) older than an hour go, swept every 10 minutes.
+    with gr.Blocks(title="Transformers Playground", delete_cache=limits.UPLOAD_SWEEP) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
             for tab in TABS:
@@ -46,6 +48,8 @@ def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
         _common.open_links(demo)  # ?open=<endpoint>&<input>=...: a link fills a view's inputs (and runs it)
     # Bounded queue, and no REST route that skips it (api_open=False): the caps hold for everyone.
     demo.queue(max_size=settings.queue_size, api_open=False, default_concurrency_limit=1)
+    guards.seal(demo, _common.helper)  # every event a client can reach is guarded, "private" ones included
+    guards.check_values(demo)  # a value its input cannot take: a gr.Error naming the input, no traceback
     payload.refuse_malformed_payloads(demo)  # a payload gradio cannot read: a clear gr.Error, not a blank one
     return demo
 
@@ -81,6 +85,7 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         mcp_server=False,  # no second way in: the endpoints are the API of docs/api.md, through the queue
         ssr_mode=False,
         strict_cors=True,
+        app_kwargs={"middleware": [Middleware(guards.Requests)]},  # clear 4xx where gradio would answer a bare 500
         **extra,
     )
 

@@ -9,6 +9,7 @@ long as the process, and its counts follow the work that is actually running.
 from __future__ import annotations
 
 import collections
+import contextvars
 import queue
 import threading
 from collections import OrderedDict
@@ -31,7 +32,11 @@ models: OrderedDict[tuple, Loaded] = OrderedDict()  # loader: cache key -> model
 load_locks: dict[tuple, threading.Lock] = {}  # loader: cache key -> the lock its one loading thread holds
 loading: dict[tuple, int] = {}  # loader: cache key -> bytes reserved for a load in progress
 tokenizers: dict[str, Any] = {}  # loader: "source:name" -> a tokenizer of the explorer
-session_models: dict[str, Loaded] = {}  # loader: task -> the model fine-tuned in this app ("My model")
+# loader: (task, owner) -> a model fine-tuned in this app ("My model"), least recent first
+session_models: OrderedDict[tuple[str, str], Loaded] = OrderedDict()
+# The session a request comes from (gradio's session_hash, set by serving.budget for each handler and copied into
+# its bridge thread); "" outside a request. Keys per-session state such as session_models.
+owner: contextvars.ContextVar[str] = contextvars.ContextVar("owner", default="")
 hub_answers: dict[tuple[str, str, str], tuple[bool, float]] = {}  # loader: (endpoint, repo, revision) ->
 #   (whether the Hub serves it, time.monotonic() of the answer)
 hub_down_until: dict[str, float] = {}  # loader: endpoint -> time.monotonic() before which it is not asked

@@ -12,6 +12,19 @@ PAYLOAD_CHARS = 1_000_000
 # Sessions (browser tabs, API clients) whose state gradio keeps: ~1.5 MB each for this app's component
 # tree plus their last inputs. No tab keeps gr.State, so an evicted session only loses slider/choice updates.
 SESSIONS_KEPT = 64
+# Decoding steps one summary or translation may take in all (pieces x each piece's longest output): random weights
+# never stop early, so the offline pack always runs them all. Measured on 2 busy cores (load 4.6): the offline BART
+# with 4 beams ~14 ms a step (4,096: about a minute), the offline T5 ~1.9 ms (32,768: about a minute). Real models
+# stop at their end token long before; at defaults this admits 28 summary pieces (distilbart: ~28,000 tokens) and
+# 128 sentences translated (a 5,000-character text of 40-character sentences).
+SUMMARIZE_DECODE_STEPS = 4_096
+TRANSLATE_DECODE_STEPS = 32_768
+# Models fine-tuned in the classifier lab kept in memory and on disk, one per session (least recent dropped first):
+# a MiniLM classifier is ~90 MB in float32, so 4 cost ~360 MB at most.
+MY_MODELS_KEPT = 4
+# gradio's upload cache (GRADIO_TEMP_DIR): (sweep every, delete files older than), in seconds. A CSV is read
+# into the examples box as soon as it is uploaded, and then deleted.
+UPLOAD_SWEEP = (600, 3600)
 # Time budget of one training run (train_classifier, train_lm, lstm_train): pass it to _common.guarded as
 # budget_s; other requests get Settings.time_budget_s (PLAYGROUND_TIME_BUDGET_S, default 300 s).
 TRAINING_BUDGET_S = 1_800

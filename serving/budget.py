@@ -53,6 +53,23 @@ def _unchanged(exc: Exception) -> Exception:
     return exc
 
 
+def own_session() -> None:
+    """Mark this request's context (copied into its bridge thread) with the gradio session it comes from
+    (state.owner), so that per-session state such as a fine-tuned "My model" is that session's own."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    state.owner.set(getattr(request, "session_hash", None) or "")
+
+
+def is_guarded(fn: Callable) -> bool:
+    """Whether `fn` is a handler made by `handler` (it runs within a budget and turns errors into messages)."""
+    return getattr(fn, GUARDED, False)
+
+
+GUARDED = "__budgeted__"  # set on every handler `handler` makes
+
+
 def handler(fn: Callable, budget_s: float | None = None,
             errors: Callable[[Exception], Exception] = _unchanged) -> Callable:
     """fn as a gradio event handler that runs it on the bridge within `budget_s` seconds (default:
@@ -68,6 +85,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         return _Deadline(budget_s if budget_s is not None else config.current().time_budget_s)
 
     def called(args: tuple, kwargs: dict) -> Bridge:
+        own_session()
         return Bridge(lambda emit, should_stop: fn(*args, **kwargs), name=name)
 
     if kind == "call":
@@ -80,6 +98,7 @@ def handler(fn: Callable, budget_s: float | None = None,
             if isinstance(result, Bridge):
                 raise TypeError(f"{name} returns a Bridge: annotate it `-> Bridge[...]` so that it streams")
             return result
+        setattr(call, GUARDED, True)
         return call
 
     @functools.wraps(fn)
@@ -87,6 +106,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         deadline, source = budget(), None
         try:
             if kind == "iterate":
+                own_session()
                 source = Bridge.iterate(lambda: fn(*args, **kwargs), name=name)
             else:
                 source = await deadline.result(called(args, kwargs))
@@ -101,6 +121,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         finally:  # gradio closed the stream (the client went away) or it failed: stop the work
             if source is not None:
                 source.close()
+    setattr(stream, GUARDED, True)
     return stream
 
 

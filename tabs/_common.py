@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 
 GENERIC_FAILURE = ("Something went wrong in this tab and it has been logged. "
                    "Try again, or try a shorter input; the other tabs are unaffected.")
+# A page helper (Show code, a note, a view drawn from a result the page sends back) given values no page sends.
+HELPER_FAILURE = ("This part of the page could not use the values it was sent. Run the tab's button again; "
+                  "scripts call the endpoints of docs/api.md.")
+# A page helper's time budget: each is a few milliseconds to a second on values the page sends (a note may wait
+# for the model its run just loaded).
+HELPER_BUDGET_S = 60.0
 
 
 def _as_gr_error(exc: Exception) -> gr.Error:
@@ -34,6 +40,21 @@ def _as_gr_error(exc: Exception) -> gr.Error:
         return gr.Error(str(exc), print_exception=False)
     log.exception("handler failed")
     return gr.Error(GENERIC_FAILURE, print_exception=False)
+
+
+def _as_helper_error(exc: Exception) -> gr.Error:
+    if isinstance(exc, (gr.Error, InputError, ModelUnavailable)):
+        return _as_gr_error(exc)
+    # One line, no traceback: any client can send a helper junk, and each call must not flood the log.
+    log.warning("a page helper could not use its values: %s: %.200s", type(exc).__name__, exc)
+    return gr.Error(HELPER_FAILURE, print_exception=False)
+
+
+def helper(fn: Callable) -> Callable:
+    """The guard of every event that is not a public endpoint (app.build_demo puts it on each through
+    serving.guards.seal): within HELPER_BUDGET_S, a user mistake as for `guarded`, and values no page would send
+    a short message (HELPER_FAILURE) rather than the generic failure and a traceback."""
+    return budget.handler(fn, HELPER_BUDGET_S, errors=_as_helper_error)
 
 
 def guarded(fn: Callable, budget_s: float | None = None) -> Callable:

@@ -74,7 +74,7 @@ def build() -> None:
                     "the Converse API (one request shape for every provider, answers streamed), and images "
                     "through Titan Image Generator or Nova Canvas. Nothing runs on this machine.")
     note = gr.Markdown()
-    gr.on(None, status_note, None, note, api_name="bedrock_status")  # at each page load
+    gr.on(None, _common.guarded(status_note), None, note, api_name="bedrock_status")  # at each page load
     refresh = gr.Button("Refresh models", size="sm")
     with gr.Accordion("Model ids (as the API returns them)", open=False):
         listing = gr.JSON(label="Models")

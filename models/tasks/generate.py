@@ -133,6 +133,7 @@ def _generate(loaded: loader.Loaded, prompt: str, settings: GenerationSettings,
     tokenizer = loaded.tokenizer
     inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
     prompt_len = inputs["input_ids"].shape[1]
+    validate.fits_positions(loaded.model, prompt_len, settings.max_new_tokens, tokenizer=tokenizer)  # before streaming
     nothing_yet = [[] for _ in range(settings.num_return_sequences)]
 
     def step(input_ids) -> None:  # (sequences, prompt_len + new so far); beam search: (running beams, ...)

@@ -18,27 +18,15 @@ ARTICLE = (
 EXAMPLES = [[ARTICLE, 60, 20, 4]]
 
 
-def settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size):
-    return summarize.SummarySettings.checked(max_new_tokens, min_new_tokens, num_beams, length_penalty,
-                                             no_repeat_ngram_size)
+# The settings travel as one SummarySettings (`_common.with_settings`); each defaults to None, which gradio lists
+# as optional (default null: the model's own) for API callers, as the empty boxes are on the page.
+def run(text: str, settings: summarize.SummarySettings, choice: str | None = None, progress=gr.Progress()) -> str:
+    return summarize.summarize(text, settings, choice, _common.progress_callback(progress))
 
 
-# The settings default to None in the signature: gradio then lists them as optional (default null, the model's own)
-# for API callers, as the empty boxes are on the page.
-def run(text, max_new_tokens=None, min_new_tokens=None, num_beams=None, length_penalty=None,
-        no_repeat_ngram_size=None, choice=None, progress=gr.Progress()) -> str:
-    chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
-    return summarize.summarize(text, chosen, choice, _common.progress_callback(progress))
-
-
-def note(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size, choice) -> str:
-    chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
-    return summarize.note(text, chosen, choice)
-
-
-def code(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size, choice) -> str:
-    chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
-    return summarize.code(text, chosen, choice)
+RUN = _common.with_settings(run, summarize.SummarySettings.checked)
+NOTE = _common.with_settings(summarize.note, summarize.SummarySettings.checked)
+CODE = _common.with_settings(summarize.code, summarize.SummarySettings.checked)
 
 
 def _own_setting(label: str, low: float, high: float, precision: int | None = 0) -> gr.Number:
@@ -81,7 +69,7 @@ def build() -> None:
     inputs = [text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat, picker]
     # No triggers: at page load and whenever the model changes (as the picker's note).
     gr.on(None, own_settings, picker, inputs[1:6], api_visibility="private")
-    event = gr.on([button.click], _common.guarded(run), inputs, summary,
+    event = gr.on([button.click], _common.guarded(RUN), inputs, summary,
                   api_name="summarize", concurrency_id=_common.concurrency_id("summarize"))
-    event.success(_common.guarded(note), inputs, how, api_visibility="private")
-    _common.show_code(event, "summarize", inputs, code)
+    event.success(_common.guarded(NOTE), inputs, how, api_visibility="private")
+    _common.show_code(event, "summarize", inputs, CODE)

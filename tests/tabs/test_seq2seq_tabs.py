@@ -107,6 +107,6 @@ def test_one_click_builds_one_plan(offline_pack, monkeypatch):
     built, plan = [], reference.plan
     monkeypatch.setattr(reference, "plan", lambda *args: built.append(args) or plan(*args))
     inputs = (" ".join([ARTICLE] * 12) + " Once more.", 4, 1, 2, 2.0, 3, None)
-    assert summarize_tab.run(*inputs, progress=lambda *args, **kwargs: None)
-    assert "pieces" in summarize_tab.note(*inputs) and "text_plan = plan(" in summarize_tab.code(*inputs)
+    assert summarize_tab.RUN(*inputs, progress=lambda *args, **kwargs: None)
+    assert "pieces" in summarize_tab.NOTE(*inputs) and "text_plan = plan(" in summarize_tab.CODE(*inputs)
     assert len(built) == 1

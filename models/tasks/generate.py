@@ -131,7 +131,7 @@ def _generate(loaded: loader.Loaded, prompt: str, settings: GenerationSettings,
     import torch
 
     tokenizer = loaded.tokenizer
-    inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
+    inputs = tokenizer(prompt, return_tensors="pt").to(loaded.model.device)  # input_ids: (1, prompt_len)
     prompt_len = inputs["input_ids"].shape[1]
     nothing_yet = [[] for _ in range(settings.num_return_sequences)]
 
@@ -230,7 +230,7 @@ def _steps(loaded: loader.Loaded, prompt_ids, new_ids: list[int], top: int) -> l
     if not new_ids:
         return []
     tokenizer = loaded.tokenizer
-    full = torch.cat([prompt_ids, torch.tensor(new_ids)])[None]  # (1, prompt_len + new)
+    full = torch.cat([prompt_ids, torch.tensor(new_ids, device=prompt_ids.device)])[None]  # (1, prompt_len + new)
     with torch.inference_mode():
         # One teacher-forced pass over the finished text gives every step's distribution at once, for
         # any strategy (beam search's own scores belong to beams that were later dropped). Only the
@@ -294,16 +294,14 @@ def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -
         return remote.request_code(endpoint.resolved.choice,
                                    endpoint.remote.generate_body(_remote_request(prompt, settings)))
     resolved = loader.resolve("generate", choice)
-    location = resolved.location_for_code
     kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
     return (
-        "import json\n\nimport torch\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
-        f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
-        # As the app loads it: revision, dtype, and eager attention (the kernel changes the last bits of each
-        # score, and in bf16 that can change which token is sampled).
-        f"model = AutoModelForCausalLM.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
+        "import json\n\nimport torch\n"
+        # As the app loads it: revision, dtype, eager attention (the kernel changes the last bits of each score, and
+        # in bf16 that can change which token is sampled) and device.
+        f"{resolved.load_code('AutoModelForCausalLM')}\n"
         f"prompt = {prompt!r}\n"
-        "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
+        "inputs = tokenizer(prompt, return_tensors=\"pt\").to(model.device)  # input_ids: (1, prompt_len)\n"
         f"torch.manual_seed({settings.seed})  # same seed and settings, same text\n"
         "output = model.generate(\n"
         f"    **inputs,\n{kwargs}"

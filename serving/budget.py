@@ -27,8 +27,8 @@ from typing import Any
 import gradio as gr
 
 import config
+import state
 from serving.bridge import Bridge
-from serving.state import SERVING
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,14 @@ GRACE_S = 5.0
 
 def overdue() -> int:
     """Requests past their budget whose work has not returned yet (each is in its last, uninterruptible step)."""
-    with SERVING.lock:
-        SERVING.late = _still_running()
-        return len(SERVING.late)
+    with state.serving.lock:
+        state.serving.late = _still_running()
+        return len(state.serving.late)
 
 
 def _still_running() -> set[Bridge]:
     """The late requests whose work has not returned (lock held); the others are dropped: each holds its inputs."""
-    return {late for late in SERVING.late if not late.finished}
+    return {late for late in state.serving.late if not late.finished}
 
 
 def _unchanged(exc: Exception) -> Exception:
@@ -143,8 +143,8 @@ class _Deadline:
         bridge.close()
         stopped = await bridge.ended(min(GRACE_S, self.budget_s / 4))
         if not stopped:
-            with SERVING.lock:
-                SERVING.late = _still_running() | {bridge}
+            with state.serving.lock:
+                state.serving.late = _still_running() | {bridge}
         log.warning("a request ran past its %g s budget; its work %s", self.budget_s,
                     "stopped" if stopped else "is finishing its current step in the background")
         return _timeout_error(self.budget_s, stopped)

@@ -19,7 +19,7 @@ import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
 from models import limits, remote  # noqa: E402
 from serving import payload  # noqa: E402
-from tabs import TABS  # noqa: E402
+from tabs import TABS, _common  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
 See, poke at and script what makes a transformer work: tokens, positions, attention, and every
@@ -39,9 +39,11 @@ def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
     settings = config.current()
     with gr.Blocks(title="Transformers Playground") as demo:
         gr.Markdown(INTRO)
-        for tab in TABS:
-            with gr.Tab(tab.TITLE):
-                tab.build()
+        with gr.Tabs():
+            for tab in TABS:
+                with gr.Tab(tab.TITLE, id=tab.__name__.rsplit(".", 1)[-1]):  # its module's name: links select it
+                    tab.build()
+        _common.open_links(demo)  # ?open=<endpoint>&<input>=...: a link fills a view's inputs (and runs it)
     # Bounded queue, and no REST route that skips it (api_open=False): the caps hold for everyone.
     demo.queue(max_size=settings.queue_size, api_open=False, default_concurrency_limit=1)
     payload.refuse_malformed_payloads(demo)  # a payload gradio cannot read: a clear gr.Error, not a blank one

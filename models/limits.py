@@ -79,3 +79,5 @@ PROJECTION_SENTENCES = 50  # embedding projection: sentences, one per line
 PROJECTION_MIN_SENTENCES = 3  # fewer leave nothing for a second axis to show
 PROJECTION_TOKENS = 128  # tokens of one sentence
 PROJECTION_CHARS = 10_000  # all sentences together
+# Attention over generated text (the Text generation tab): the prompt's tokens and the new ones, every one drawn
+GENERATED_ATTENTION_TOKENS = 128

@@ -167,7 +167,7 @@ def _classifier_section() -> None:
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(_common.guarded(saved_note), result, [note, reload], api_visibility="private")
     upload.upload(_common.guarded(read_upload), upload, examples, api_visibility="private")
-    _common.show_code(event, "train_classifier", inputs, finetune.classifier_code)
+    _common.show_code(event, "train_classifier", inputs, finetune.classifier_code, link_runs=False)
 
 
 def _pairs_section() -> None:
@@ -220,4 +220,4 @@ def _lm_section() -> None:
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(lm_note, result, note, api_visibility="private")
-    _common.show_code(event, "train_lm", inputs, finetune.lm_code)
+    _common.show_code(event, "train_lm", inputs, finetune.lm_code, link_runs=False)

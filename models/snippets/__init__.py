@@ -43,10 +43,15 @@ def load(auto_class: str, location: str, note: str = "", tokenizer_options: dict
     tokenizer: its revision), on the same device (the CPU, where from_pretrained puts it, goes unsaid).
     `note`: a comment on the model's line."""
     comment = f"  # {note}" if note else ""
-    moved = f".to({device!r})" if device != "cpu" else ""
     return (f"from transformers import {auto_class}, AutoTokenizer\n\n"
             f"tokenizer = AutoTokenizer.from_pretrained({location!r}{arguments(tokenizer_options or {})})\n"
-            f"model = {auto_class}.from_pretrained({location!r}{arguments(options)}){moved}.eval(){comment}")
+            f"model = {auto_class}.from_pretrained({location!r}{arguments(options)}){moved_to(device)}.eval()"
+            f"{comment}")
+
+
+def moved_to(device: str) -> str:
+    """The call that puts a loaded model on `device` (none for the CPU, where from_pretrained puts it)."""
+    return f".to({device!r})" if device != "cpu" else ""
 
 
 def arguments(options: dict) -> str:

@@ -103,6 +103,8 @@ def snippets_of_every_kind() -> dict[str, str]:
         "pipeline": sentiment.code("Nice."),
         "reference module": qa.code("Where?", "In Paris."),
         "generation": generate.code("Once upon a time", settings),
+        "generation's attention": generate.attention_code("Once upon a time", settings),
+        "generation compared": generate.compare_code("Once upon a time", settings),
         "why": why_common.load_code(why_common.resolve("fill_mask", None)),
         "classifier training": finetune.classifier_code("", 1, 2e-4, 8),
         "lm training": finetune.lm_code("", 2),
@@ -114,9 +116,11 @@ def test_show_code_names_the_gpu_where_the_app_runs_there(use, monkeypatch):
     use(device="cuda", dtype="float32")
     code = snippets_of_every_kind()
     assert "device='cuda'" in code["pipeline"] and "device='cuda'" in code["classifier training"]
-    for kind in ("reference module", "generation", "why", "lm training"):
+    for kind in ("reference module", "generation", "generation's attention", "generation compared", "why",
+                 "lm training"):
         assert ".to('cuda').eval()" in code[kind], kind
-    assert 'return_tensors="pt").to(model.device)' in code["generation"]  # the inputs follow the model
+    for kind in ("generation", "generation compared"):  # the inputs follow the model
+        assert 'return_tensors="pt").to(model.device)' in code[kind], kind
 
 
 def test_show_code_on_the_cpu_names_no_device(use):

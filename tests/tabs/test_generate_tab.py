@@ -69,6 +69,16 @@ def test_probability_view_colours_the_generated_tokens(client):
     assert list(plot["kind"]).count("chosen") == 1 and caption.startswith("Step 3 of 10")
 
 
+def test_attention_view_draws_generates_own_tokens_step_by_step(client):
+    _, result = client.predict(*SAMPLING, layer=1, head=-1, api_name="/generate_attention")
+    text, _ = client.predict(*SAMPLING, api_name="/generate")
+    assert result == gen.attending(PROMPT, settings(*SAMPLING), 1, -1)  # the model layer's numbers, unchanged
+    assert result["text"] == text and len(result["attention"]) == 16
+    _, view, caption = tab.after_attention(result)
+    written = result["tokens"][result["prompt_tokens"]]
+    assert view[-1] == (f" → {written}", None) and caption.startswith(f"Step 1 of 16 wrote {written!r}")
+
+
 def test_side_by_side_matches_each_strategy(client):
     greedy, sampled, beams = client.predict(PROMPT, 10, 0.9, 40, 0.95, 21, 3, api_name="/generate_compare")
     assert greedy == client.predict(PROMPT, 10, 1.0, 50, 1.0, False, 1, 0, api_name="/generate")[0]

@@ -16,6 +16,8 @@ TASK_KEYS = tuple(REGISTRY)
 # auto: each task's fast dtype (registry) where the CPU computes it natively, else float32; float32: every
 # model in float32; bfloat16: every served model in bfloat16 (refused where the CPU lacks native bf16).
 DTYPES = ("auto", "float32", "bfloat16")
+# Where models run: auto is the GPU where torch sees one (a GPU Space, a SageMaker GPU notebook), else the CPU.
+DEVICES = ("auto", "cpu", "cuda")
 # What the app itself needs beside its models: Python, gradio, torch and transformers take ~0.5 GB once imported
 # (measured), plus activations, sessions and a load's transient copies.
 APP_RESERVE_MB = 1024
@@ -47,6 +49,7 @@ class Settings:
     # One "My model" for everyone (PLAYGROUND_SHARED_MY_MODEL=1: a private server, a class sharing one model);
     # by default each session (browser tab, gradio_client) trains and sees its own.
     shared_my_model: bool = False
+    device: str = "auto"  # one of DEVICES (PLAYGROUND_DEVICE, --device)
 
 
 def _default_cache_dir(environ: os._Environ | dict) -> Path:
@@ -89,6 +92,8 @@ def build_parser(environ: os._Environ | dict) -> argparse.ArgumentParser:
     parser.add_argument("--model", action="append", default=[], metavar="TASK=ID_OR_PATH")
     parser.add_argument("--dtype", choices=DTYPES, default=environ.get("PLAYGROUND_DTYPE", "auto"),
                         help="weights' dtype: auto (bf16 where the CPU has it natively), float32 or bfloat16")
+    parser.add_argument("--device", choices=DEVICES, default=environ.get("PLAYGROUND_DEVICE", "auto"),
+                        help="where models run: auto (the GPU where torch sees one), cpu or cuda")
     return parser
 
 
@@ -100,7 +105,8 @@ def load_settings(argv: list[str] | None = None, environ: dict | None = None) ->
         raise SystemExit(f"PLAYGROUND_MODELS must be one of {', '.join(PROFILES)}")
     overrides = {**_env_overrides(environ), **_parse_model_pairs(args.model)}
     native_bf16 = _flag(environ, "PLAYGROUND_CPU_BF16", cpu_has_native_bf16)
-    _check_dtype(args.dtype, native_bf16)
+    _check_device(args.device)
+    _check_dtype(args.dtype, native_bf16, args.device)
     return Settings(
         host=args.host,
         port=args.port,
@@ -117,6 +123,7 @@ def load_settings(argv: list[str] | None = None, environ: dict | None = None) ->
         dtype=args.dtype,
         native_bf16=native_bf16,
         shared_my_model=_flag(environ, "PLAYGROUND_SHARED_MY_MODEL", lambda: False),
+        device=args.device,
     )
 
 
@@ -127,10 +134,27 @@ def _auth(value: str) -> str:
     return value.strip()
 
 
-def _check_dtype(dtype: str, native_bf16: bool) -> None:
+def _check_device(device: str) -> None:
+    if device not in DEVICES:  # PLAYGROUND_DEVICE bypasses argparse's choices (it is the default)
+        raise SystemExit(f"PLAYGROUND_DEVICE must be one of {', '.join(DEVICES)}; got {device!r}")
+    if device == "cuda" and not cuda_available():
+        import torch
+
+        build = ("the CPU build, which requirements.txt installs from the PyTorch CPU index: on a GPU machine "
+                 "delete that line and reinstall torch" if torch.version.cuda is None else f"CUDA {torch.version.cuda}")
+        raise SystemExit(f"PLAYGROUND_DEVICE=cuda needs a GPU that torch can use, and torch {torch.__version__} "
+                         f"({build}) sees none. Use PLAYGROUND_DEVICE=auto or cpu.")
+
+
+def _check_dtype(dtype: str, native_bf16: bool, device: str = "cpu") -> None:
     if dtype not in DTYPES:  # PLAYGROUND_DTYPE bypasses argparse's choices (it is the default)
         raise SystemExit(f"PLAYGROUND_DTYPE must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    if dtype == "bfloat16" and not native_bf16:
+    if dtype == "bfloat16" and device != "cpu" and cuda_available():  # the models run on the GPU
+        if not cuda_bf16():
+            raise SystemExit("PLAYGROUND_DTYPE=bfloat16 needs a GPU that computes bf16 (Ampere or newer: "
+                             "torch.cuda.is_bf16_supported()); this one does not. Use PLAYGROUND_DTYPE=auto or "
+                             "float32.")
+    elif dtype == "bfloat16" and not native_bf16:
         raise SystemExit("PLAYGROUND_DTYPE=bfloat16 needs a CPU that computes bf16 natively (AMX or AVX512-BF16: "
                          "amx_bf16 or avx512_bf16 in /proc/cpuinfo); this one does not, and emulated bf16 is "
                          "slower than float32. Use PLAYGROUND_DTYPE=auto or float32.")
@@ -156,6 +180,21 @@ def cpu_has_native_bf16() -> bool:
     except OSError:
         return False
     return bool({"amx_bf16", "avx512_bf16"} & set(flags))
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA GPU (imports torch: asked only where the answer is needed, never at start-up
+    unless --device cuda or --dtype bfloat16 asks for it)."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def cuda_bf16() -> bool:
+    """Whether the GPU computes bf16 (Ampere or newer)."""
+    import torch
+
+    return torch.cuda.is_bf16_supported()
 
 
 def machine_memory_mb(cgroup_limits: tuple[str, ...] = CGROUP_LIMITS) -> int:

@@ -26,6 +26,10 @@ lock = threading.RLock()
 # a half-imported module): the loader resolves transformers classes under this lock.
 import_lock = threading.Lock()
 hub_probe_lock = threading.Lock()  # one Hub probe at a time (see loader._hub_available)
+# One from_pretrained at a time: transformers 5 builds a model on the meta device, then fills and ties its weights,
+# and two builds at once can leave the other's tied weights (lm_head, shared embeddings) on the meta device, with
+# no error (4 of 6 concurrent first loads here, before this lock).
+build_lock = threading.Lock()
 
 settings: Settings | None = None  # config.current(): the settings in force
 models: OrderedDict[tuple, Loaded] = OrderedDict()  # loader: cache key -> model in memory, least recent first

@@ -54,12 +54,14 @@ class Server:
                 self.process.wait()
 
 
-def start(args: list[str], port: int, log: Path, env: dict | None = None, timeout: float = 180.0) -> Server:
-    """Start `python <args>` and wait for GET / to answer 200; the clock starts just before the spawn."""
+def start(args: list[str], port: int, log: Path, env: dict | None = None, timeout: float = 180.0,
+          python: str = sys.executable) -> Server:
+    """Start `python <args>` (this interpreter, or `python`: another environment's) and wait for GET / to answer
+    200; the clock starts just before the spawn."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         begin = time.perf_counter()
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=child_env(env),
+        process = subprocess.Popen([python, *args], cwd=ROOT, env=child_env(env),
                                    stdout=out, stderr=subprocess.STDOUT)
     server = Server(process, port, 0.0)
     while time.perf_counter() - begin < timeout:

@@ -69,8 +69,13 @@ class Resolved:
         return self.location
 
     @property
+    def device(self) -> str:
+        """Where the model runs: "cuda" or "cpu" (`device()`); a remote endpoint's is none of this machine's."""
+        return device() if self.source in ("hub", "local", "offline", "session") else "cpu"
+
+    @property
     def dtype(self) -> str:
-        """The weights' dtype under Settings.dtype: "auto" gives the task's fast dtype where this CPU computes
+        """The weights' dtype under Settings.dtype: "auto" gives the task's fast dtype where the device computes
         it natively (else float32); "float32" and "bfloat16" apply to every model loaded here."""
         if self.source not in ("hub", "local", "offline"):
             return "float32"
@@ -81,8 +86,8 @@ class Resolved:
         return fast if fast and fast in native_dtypes() else "float32"
 
     @property
-    def cache_key(self) -> tuple[str, str, str, str | None]:
-        return (self.location, self.model_class, self.dtype, self.revision)
+    def cache_key(self) -> tuple[str, str, str, str, str | None]:
+        return (self.location, self.model_class, self.dtype, self.device, self.revision)
 
     @property
     def load_kwargs(self) -> dict[str, str]:
@@ -118,21 +123,30 @@ class Resolved:
         return snippets.arguments(self.revision_kwargs)
 
     @property
+    def device_kwargs(self) -> dict[str, str]:
+        """{"device": ...} where the model runs on another device than the CPU (what pipeline() and the snippets
+        that load a model name; the CPU, transformers' default, is left out like float32)."""
+        return {"device": self.device} if self.device != "cpu" else {}
+
+    @property
     def pipeline_args(self) -> str:
-        """A snippet's extra pipeline(...) arguments: revision and dtype as for the model; eager attention is
-        the model's, so it goes through model_kwargs."""
+        """A snippet's extra pipeline(...) arguments: revision and dtype as for the model, and its device; eager
+        attention is the model's, so it goes through model_kwargs."""
         kwargs = self.snippet_kwargs()
         if "attn_implementation" in kwargs:
             kwargs["model_kwargs"] = {"attn_implementation": kwargs.pop("attn_implementation")}
-        return snippets.arguments(kwargs)
+        return snippets.arguments({**kwargs, **self.device_kwargs})
 
     def load_code(self, auto_class: str, note: str = "") -> str:
         """Show code's lines that load this model and its tokenizer exactly as the app does."""
-        return snippets.load(auto_class, self.location_for_code, note, self.revision_kwargs, **self.snippet_kwargs())
+        return snippets.load(auto_class, self.location_for_code, note, self.revision_kwargs, self.device,
+                             **self.snippet_kwargs())
 
     def training_load_code(self, auto_class: str) -> str:
-        """Show code's lines that load a fresh trainable copy as the labs do: float32, the pinned revision."""
-        return snippets.load(auto_class, self.location_for_code, "", self.revision_kwargs, **self.revision_kwargs)
+        """Show code's lines that load a fresh trainable copy as the labs do: float32, the pinned revision, on the
+        device."""
+        return snippets.load(auto_class, self.location_for_code, "", self.revision_kwargs, self.device,
+                             **self.revision_kwargs)
 
 
 @dataclass
@@ -154,10 +168,9 @@ class Loaded:
         key = (name, tuple(sorted(kwargs.items())))
         with self._lock:
             if key not in self._pipelines:
-                from transformers import pipeline
-
-                self._pipelines[key] = pipeline(
-                    name, model=self.model, tokenizer=self.tokenizer, device="cpu", **kwargs
+                pipeline = transformers_attr("pipeline")  # under the import lock: see transformers_attr
+                self._pipelines[key] = pipeline(  # on the model's own device: pipeline() would move it
+                    name, model=self.model, tokenizer=self.tokenizer, device=self.model.device, **kwargs
                 )
             return self._pipelines[key]
 
@@ -339,8 +352,24 @@ def wants_eager(resolved: Resolved) -> bool:
     return False
 
 
+def device() -> str:
+    """Where the models loaded here run: "cuda" or "cpu" (Settings.device; "auto": the GPU where torch sees one)."""
+    wanted = config.current().device
+    if wanted != "auto":
+        return wanted
+    return "cuda" if config.cuda_available() else "cpu"
+
+
 def native_dtypes() -> frozenset[str]:
-    """Reduced-precision dtypes this CPU computes natively (Settings.native_bf16: /proc/cpuinfo, or forced)."""
+    """Reduced-precision dtypes the device computes natively: a GPU's bf16 (Ampere or newer), the CPU's
+    (Settings.native_bf16: /proc/cpuinfo, or forced).
+
+    A GPU without bf16 (a T4, a V100) gets float32, not float16: fp16's range (±65,504) overflows in some of
+    these models' activations (T5's are known to: inf, then NaN), and they are small enough that float32 on a GPU
+    is already fast.
+    """
+    if device() == "cuda":
+        return frozenset({"bfloat16"}) if config.cuda_bf16() else frozenset()
     return frozenset({"bfloat16"}) if config.current().native_bf16 else frozenset()
 
 
@@ -365,8 +394,9 @@ def _load_model(resolved: Resolved, path: str):
     kwargs["dtype"] = getattr(torch, kwargs["dtype"])  # cast once at load: bf16 halves memory and bandwidth
     # safetensors only and no remote code: a checkpoint cannot run code on this machine.
     auto_class = transformers_attr(resolved.model_class)
-    model = auto_class.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **kwargs)
-    return model.eval()
+    with state.build_lock:  # see state.build_lock: concurrent builds can leave weights on the meta device
+        model = auto_class.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **kwargs)
+    return model.to(resolved.device).eval()  # the GPU where there is one (a no-op on the CPU)
 
 
 def _load_tokenizer(path: str):

@@ -21,6 +21,8 @@ def criteria(on_step: Callable[[Any], None] | None = None) -> Any:
         def __call__(self, input_ids, scores, **kwargs):  # input_ids: (sequences or beams, length)
             if on_step is not None:
                 on_step(input_ids)
-            return torch.full((input_ids.shape[0],), bridge.stop_requested(), dtype=torch.bool)
+            # On the sequences' device: generate() combines it with its own flags there (a GPU's, or the CPU's).
+            return torch.full((input_ids.shape[0],), bridge.stop_requested(), dtype=torch.bool,
+                              device=input_ids.device)
 
     return StoppingCriteriaList([StopWhenAsked()])

@@ -89,6 +89,7 @@ with the plain transformers code that prints the same result: [python.md](python
 ```
 python app.py [--host HOST] [--port PORT] [--share] [--root-path PATH]
               [--models auto|hub|offline] [--model TASK=ID_OR_PATH ...] [--dtype auto|float32|bfloat16]
+              [--device auto|cpu|cuda]
 ```
 
 - Host and port default to gradio's own variables (`GRADIO_SERVER_NAME`, `GRADIO_SERVER_PORT`), then
@@ -100,8 +101,11 @@ python app.py [--host HOST] [--port PORT] [--share] [--root-path PATH]
 - `--model TASK=ID_OR_PATH` / `PLAYGROUND_MODEL_<TASK>` (upper case) pins one task's model to a Hub id,
   a local folder saved by `save_pretrained`, or `sagemaker:ENDPOINT`.
 - `--dtype` / `PLAYGROUND_DTYPE`: the weights' dtype. `auto` (the default) gives the tasks that ask for it
-  (sentiment, generation) bf16 where the CPU computes bf16 natively, else float32; `float32` and `bfloat16`
-  apply to every model, and `bfloat16` is refused at start on a CPU without native bf16.
+  (sentiment, generation) bf16 where the device computes bf16 natively (a CPU with AMX or AVX512-BF16, a GPU
+  from Ampere on), else float32; `float32` and `bfloat16` apply to every model, and `bfloat16` is refused at
+  start on a device without native bf16.
+- `--device` / `PLAYGROUND_DEVICE`: where models run. `auto` (the default) is the GPU where torch sees one,
+  else the CPU; `cuda` where torch sees no GPU is refused at start. Show code loads the model on the same device.
 - TASK keys: {task_keys}; `encoder` is the BERT-family model behind the tokenizer and attention
   tabs, `finetune` the base model the fine-tuning lab starts from.
 - `build_demo()` in app.py returns the gr.Blocks without launching; the module-level `demo` is there for

@@ -45,6 +45,10 @@ def follow_shape(dropdown: gr.Dropdown, layer: gr.Slider, head: gr.Slider,
         return (gr.update(maximum=layers - 1, value=min(layers - 1, int(layer_now)), label=f"Layer (0-{layers - 1})"),
                 gr.update(maximum=heads - 1, value=min(heads - 1, int(head_now)), label=f"Head (0-{heads - 1})"))
     dropdown.change(update, [dropdown, layer, head], [layer, head], api_visibility="private")
+    # And at each page load, for the first choice: the sliders' defaults may not fit it (an operator's own model,
+    # or a small one, may have fewer layers or heads). No inputs: a load trigger only, with the built values.
+    gr.on(None, lambda: update(dropdown.value, layer.value, head.value), None, [layer, head],
+          api_visibility="private")
 
 
 def api_result(label: str = "As returned by the API") -> gr.JSON:

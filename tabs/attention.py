@@ -33,7 +33,9 @@ def scratch(text, layer, head, choice, progress=gr.Progress()) -> dict:
 
 
 def layer_head() -> tuple[gr.Slider, gr.Slider]:
-    return (gr.Slider(0, 11, value=2, step=1, label="Layer (counted from 0)"),
+    # Layer 1: past the first layer's broad patterns, and inside any model of two layers or more. The sliders
+    # follow the model's shape once the page has loaded, but a default past its last layer would be refused.
+    return (gr.Slider(0, 11, value=1, step=1, label="Layer (counted from 0)"),
             gr.Slider(0, 11, value=0, step=1, label="Head (counted from 0)"))
 
 

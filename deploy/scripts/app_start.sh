@@ -2,8 +2,8 @@
 # Transformers Playground app start, run as the notebook's user: on_start.sh starts it under nohup at every
 # start; `bash ~/SageMaker/.playground/scripts/app_start.sh` starts the app again once it stopped. Fetches the app once onto the
 # kept volume, gives it a Python of its own (the notebook's conda_python3 is 3.10; transformers 5 needs 3.11
-# or newer), installs exactly requirements.txt (the CPU build of torch first on CPU instances, as
-# scripts/setup.sh does), then serves the app on 127.0.0.1:7860 for Jupyter's proxy:
+# or newer), installs exactly requirements.txt (torch first: the CPU build on CPU instances, the CUDA build where
+# nvidia-smi says there is a GPU), then serves the app on 127.0.0.1:7860 for Jupyter's proxy:
 # https://NAME.notebook.REGION.sagemaker.aws/proxy/7860/
 set -eu
 STATE=${STATE:-$(cd "$(dirname "$0")/.." && pwd)}  # the app's folder on the kept volume: ~/SageMaker/.playground
@@ -41,9 +41,14 @@ fi
 WANT=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat "$ENV_DIR/.requirements" 2>/dev/null)" != "$WANT" ]; then
   TORCH=$(grep -E '^torch==' requirements.txt || true)
-  if [ -n "$TORCH" ] && ! command -v nvidia-smi > /dev/null; then  # CPU instance: not CUDA's gigabytes
+  if [ -n "$TORCH" ] && command -v nvidia-smi > /dev/null; then
+    # A GPU instance (ml.g4dn, ml.g5, ...): PyPI's Linux torch is the CUDA build, and the app runs its models on
+    # the GPU. Installed first: requirements.txt's CPU index would otherwise give it the CPU build.
+    "$ENV_DIR/bin/python" -m pip install --quiet "$TORCH"
+  elif [ -n "$TORCH" ]; then  # a CPU instance: the CPU build, not CUDA's gigabytes
     "$ENV_DIR/bin/python" -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu "$TORCH"
   fi
+  # torch of the pinned version is in place, so the file's CPU index line leaves it as it is.
   "$ENV_DIR/bin/python" -m pip install --quiet -r requirements.txt
   echo "$WANT" > "$ENV_DIR/.requirements"
 fi

@@ -37,14 +37,21 @@ def split(text: str) -> tuple[list[str], str]:
 
 
 def load(auto_class: str, location: str, note: str = "", tokenizer_options: dict | None = None,
-         **options: object) -> str:
-    """The lines that load the tokenizer and the model as the app does: same folder or Hub id, and the same
+         device: str = "cpu", **options: object) -> str:
+    """The lines that load the tokenizer and the model as the app does: same folder or Hub id, the same
     from_pretrained arguments (`options` for the model: revision, dtype, attention; `tokenizer_options` for the
-    tokenizer: its revision). `note`: a comment on the model's line."""
+    tokenizer: its revision), on the same device (the CPU, where from_pretrained puts it, goes unsaid).
+    `note`: a comment on the model's line."""
     comment = f"  # {note}" if note else ""
     return (f"from transformers import {auto_class}, AutoTokenizer\n\n"
             f"tokenizer = AutoTokenizer.from_pretrained({location!r}{arguments(tokenizer_options or {})})\n"
-            f"model = {auto_class}.from_pretrained({location!r}{arguments(options)}).eval(){comment}")
+            f"model = {auto_class}.from_pretrained({location!r}{arguments(options)}){moved_to(device)}.eval()"
+            f"{comment}")
+
+
+def moved_to(device: str) -> str:
+    """The call that puts a loaded model on `device` (none for the CPU, where from_pretrained puts it)."""
+    return f".to({device!r})" if device != "cpu" else ""
 
 
 def arguments(options: dict) -> str:

@@ -34,16 +34,16 @@ def look(model, tokenizer, text: str) -> Seen:
                          return_special_tokens_mask=True)  # each (1, seq)
     offsets = [tuple(pair) for pair in encoding.pop("offset_mapping")[0].tolist()]
     special = [bool(s) for s in encoding.pop("special_tokens_mask")[0].tolist()]
-    with torch.inference_mode():
-        output = model(**encoding, output_attentions=True, output_hidden_states=True)
+    with torch.inference_mode():  # the inputs go where the model is (a GPU, or the CPU)
+        output = model(**encoding.to(model.device), output_attentions=True, output_hidden_states=True)
     if not output.attentions:
         raise ValueError("The model returned no attention weights (it was not loaded with eager attention).")
     return Seen(
-        tokens=tokenizer.convert_ids_to_tokens(encoding["input_ids"][0]),
+        tokens=tokenizer.convert_ids_to_tokens(encoding["input_ids"][0].tolist()),
         special=special,
         offsets=offsets,
-        attentions=torch.cat(output.attentions).double().numpy(),  # L x (1, H, S, S) -> (L, H, S, S)
-        hidden=torch.cat(output.hidden_states).double().numpy(),  # (L+1) x (1, S, D) -> (L+1, S, D)
+        attentions=torch.cat(output.attentions).double().cpu().numpy(),  # L x (1, H, S, S) -> (L, H, S, S)
+        hidden=torch.cat(output.hidden_states).double().cpu().numpy(),  # (L+1) x (1, S, D) -> (L+1, S, D)
     )
 
 

@@ -27,16 +27,17 @@ class TargetError(ValueError):
     """The model has no such answer to explain (an unknown class, not one token, no mask): the message says why."""
 
 
-def encode(tokenizer: PreTrainedTokenizerBase, text: str, pair: str | None = None) -> tuple[dict, list]:
-    """The model's inputs for one text (each (1, seq)), and each token's (start, end) in `text`, or None for a
-    token that is not from the text (special tokens, and the tokens of `pair`)."""
+def encode(tokenizer: PreTrainedTokenizerBase, text: str, pair: str | None = None,
+           device: torch.device | str = "cpu") -> tuple[dict, list]:
+    """The model's inputs for one text (each (1, seq), on the model's `device`), and each token's (start, end) in
+    `text`, or None for a token that is not from the text (special tokens, and the tokens of `pair`)."""
     inputs = tokenizer(text, pair, return_tensors="pt", return_offsets_mapping=True)
     offsets = inputs.pop("offset_mapping")[0].tolist()
     special = set(tokenizer.all_special_ids)
     ids = inputs["input_ids"][0].tolist()
     spans = [tuple(span) if sequence == 0 and token not in special else None
              for span, sequence, token in zip(offsets, inputs.sequence_ids(0), ids)]
-    return dict(inputs), spans
+    return dict(inputs.to(device)), spans
 
 
 def blank_id(tokenizer: PreTrainedTokenizerBase) -> int:
@@ -75,15 +76,15 @@ def attribute(model: torch.nn.Module, inputs: dict, spans: list, blank: int, sco
     embedding = model.get_input_embeddings()
     with torch.no_grad():
         real = embedding(inputs["input_ids"])[0].float()  # (seq, dim)
-        blanked = embedding(torch.tensor([[blank]]))[0, 0].float()  # (dim,)
-    keep = torch.tensor([span is None for span in spans])[:, None]  # (seq, 1)
+        blanked = embedding(torch.tensor([[blank]], device=real.device))[0, 0].float()  # (dim,)
+    keep = torch.tensor([span is None for span in spans], device=real.device)[:, None]  # (seq, 1)
     baseline = torch.where(keep, real, blanked)  # (seq, dim)
     if method == "integrated_gradients":
-        alphas = torch.linspace(0.0, 1.0, steps + 1)  # the path: 0 is the baseline, 1 the input
-        weights = torch.full((steps + 1,), 1.0 / steps)
+        alphas = torch.linspace(0.0, 1.0, steps + 1, device=real.device)  # the path: 0 is the baseline, 1 the input
+        weights = torch.full((steps + 1,), 1.0 / steps, device=real.device)
         weights[[0, -1]] /= 2  # the trapezoid rule
     else:
-        alphas, weights = torch.ones(1), torch.ones(1)
+        alphas, weights = torch.ones(1, device=real.device), torch.ones(1, device=real.device)
     gradient = torch.zeros_like(real)  # (seq, dim): the weighted sum of the gradients along the path
     values = []
     for done, (alpha, weight) in enumerate(zip(alphas.split(CHUNK), weights.split(CHUNK)), 1):
@@ -109,7 +110,7 @@ def explained(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, inputs
     blank = blank_id(tokenizer)
     shares, at_input, at_baseline = attribute(model, inputs, spans, blank, score, method, steps, on_chunk)
     return {
-        "tokens": tokenizer.convert_ids_to_tokens(inputs["input_ids"][0]),
+        "tokens": tokenizer.convert_ids_to_tokens(inputs["input_ids"][0].tolist()),
         "offsets": [list(span) if span else None for span in spans],
         "scores": shares,
         **about,
@@ -126,7 +127,7 @@ def explain_class(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, te
                   method: str = "integrated_gradients", steps: int = 32,
                   on_chunk: Callable[[int, int], None] | None = None) -> dict:
     """A sequence classifier (sentiment): the target class's probability (the predicted class if none)."""
-    inputs, spans = encode(tokenizer, text)
+    inputs, spans = encode(tokenizer, text, device=model.device)
     labels = model.config.id2label
     with torch.no_grad():
         predicted = int(model(**inputs).logits[0].argmax())
@@ -181,7 +182,7 @@ def explain_masked_token(model: torch.nn.Module, tokenizer: PreTrainedTokenizerB
                          target: str | None = None, method: str = "integrated_gradients", steps: int = 32,
                          on_chunk: Callable[[int, int], None] | None = None) -> dict:
     """A masked language model (fill-mask): the probability of a candidate token at the mask."""
-    inputs, spans = encode(tokenizer, text)
+    inputs, spans = encode(tokenizer, text, device=model.device)
     masks = (inputs["input_ids"][0] == tokenizer.mask_token_id).nonzero().flatten().tolist()
     if len(masks) != 1:
         raise TargetError(f"Put exactly one {tokenizer.mask_token} in the text (found {len(masks)}), "
@@ -194,7 +195,7 @@ def explain_next_token(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBas
                        target: str | None = None, method: str = "integrated_gradients", steps: int = 32,
                        on_chunk: Callable[[int, int], None] | None = None) -> dict:
     """A causal language model (GPT-2): the probability of the next token after the text."""
-    inputs, spans = encode(tokenizer, text)
+    inputs, spans = encode(tokenizer, text, device=model.device)
     return explain_token(model, tokenizer, inputs, spans, lambda output: output.logits[:, -1], "next",
                          target, method, steps, on_chunk)
 
@@ -214,7 +215,7 @@ def explain_label(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, te
     label2id = {name.lower(): index for name, index in (model.config.label2id or {}).items()}
     entailment = next((index for name, index in label2id.items() if name.startswith("entail")), None)
     if entailment is not None:
-        inputs, spans = encode(tokenizer, text, hypothesis)
+        inputs, spans = encode(tokenizer, text, hypothesis, model.device)
         contradiction = len(label2id) - 1 if entailment == 0 else 0  # the zero-shot pipeline's choice
 
         def score(output) -> torch.Tensor:
@@ -222,9 +223,9 @@ def explain_label(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, te
 
         measure = f"probability that {hypothesis!r} follows from the text (entailment against contradiction)"
     else:
-        inputs, spans = encode(tokenizer, text)
+        inputs, spans = encode(tokenizer, text, device=model.device)
         with torch.no_grad():
-            statement = tokenizer(hypothesis, return_tensors="pt")
+            statement = tokenizer(hypothesis, return_tensors="pt").to(model.device)
             reference = sentence_vector(model(**statement).last_hidden_state, statement["attention_mask"])  # (1, dim)
 
         def score(output) -> torch.Tensor:

@@ -26,14 +26,15 @@ def mean_loss(model, text_blocks: list[list[int]], batch_size: int) -> float:
     total = 0.0
     with torch.inference_mode():
         for start in range(0, len(text_blocks), batch_size):
-            batch = torch.tensor(text_blocks[start:start + batch_size])  # (blocks, block size): all the same length
+            # (blocks, block size): all the same length
+            batch = torch.tensor(text_blocks[start:start + batch_size], device=model.device)
             total += model(input_ids=batch, labels=batch).loss.item() * len(batch)
     return total / len(text_blocks)
 
 
 def continuation(model, tokenizer, prompt: str, new_tokens: int) -> str:
     """The model's greedy continuation of `prompt` (deterministic: the same weights give the same text)."""
-    inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt tokens)
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)  # input_ids: (1, prompt tokens)
     with torch.inference_mode():
         ids = model.generate(**inputs, max_new_tokens=new_tokens, do_sample=False,
                              pad_token_id=tokenizer.eos_token_id)
@@ -54,7 +55,8 @@ def train(model, text_blocks: list[list[int]], steps: int, learning_rate: float,
     for step in range(1, steps + 1):
         if should_stop and should_stop():
             break
-        batch = torch.tensor([text_blocks[rng.randrange(len(text_blocks))] for _ in range(batch_size)])
+        batch = torch.tensor([text_blocks[rng.randrange(len(text_blocks))] for _ in range(batch_size)],
+                             device=model.device)
         loss = model(input_ids=batch, labels=batch).loss  # (batch, block); the model shifts the labels itself
         loss.backward()
         optimizer.step()

@@ -21,8 +21,10 @@ def read_csv(path: str) -> list[tuple[str, str]]:
         return [(row["text"], row["label"]) for row in csv.DictReader(handle)]
 
 
-def new_classifier(base: str, labels: list[str], freeze_embeddings: bool = True, seed: int = 0):
-    """(model, tokenizer): the pretrained `base` with a new, seeded classification head for `labels`."""
+def new_classifier(base: str, labels: list[str], freeze_embeddings: bool = True, seed: int = 0,
+                   device: str = "cpu"):
+    """(model, tokenizer): the pretrained `base` with a new, seeded classification head for `labels`, on `device`
+    ("cuda" trains on the GPU)."""
     torch.manual_seed(seed)  # the new head's initial weights
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)),
@@ -31,7 +33,7 @@ def new_classifier(base: str, labels: list[str], freeze_embeddings: bool = True,
         # The word-embedding table is most of a small encoder's weights and much of each step's cost,
         # and a few hundred pretrained-on sentences cannot improve it.
         model.get_input_embeddings().requires_grad_(False)
-    return model, AutoTokenizer.from_pretrained(base)
+    return model.to(device), AutoTokenizer.from_pretrained(base)
 
 
 def stratified_split(examples: list[tuple[str, str]], test_fraction: float,
@@ -67,8 +69,9 @@ def train(model, tokenizer, examples: list[tuple[str, str]], epochs: int, learni
                 break
             batch = [examples[i] for i in order[start:start + batch_size]]
             inputs = tokenizer([text for text, _ in batch], padding=True, truncation=True, max_length=128,
-                               return_tensors="pt")  # input_ids: (batch, longest)
-            targets = torch.tensor([model.config.label2id[label] for _, label in batch])  # (batch,)
+                               return_tensors="pt").to(model.device)  # input_ids: (batch, longest)
+            targets = torch.tensor([model.config.label2id[label] for _, label in batch],
+                                   device=model.device)  # (batch,)
             loss = model(**inputs, labels=targets).loss
             loss.backward()
             optimizer.step()
@@ -87,7 +90,7 @@ def predict(model, tokenizer, texts: list[str], batch_size: int = 32) -> list[st
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             inputs = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=128,
-                               return_tensors="pt")
+                               return_tensors="pt").to(model.device)
             logits = model(**inputs).logits  # (batch, labels)
             predicted += [model.config.id2label[i] for i in logits.argmax(-1).tolist()]
     return predicted

@@ -21,7 +21,8 @@ def translate_and_attend(model: torch.nn.Module, tokenizer: PreTrainedTokenizerB
     one piece (seq2seq.plan: the task prefix, the text, the generation settings). stopping_criteria, if given,
     goes to model.generate (the app ends a request that was stopped with it)."""
     source = text_plan.prefix + text_plan.pieces[0]
-    inputs = tokenizer(source, return_tensors="pt", truncation=True, max_length=text_plan.max_input)  # (1, source)
+    inputs = tokenizer(source, return_tensors="pt", truncation=True,
+                       max_length=text_plan.max_input).to(model.device)  # (1, source), where the model is
     inputs.pop("token_type_ids", None)
     with torch.inference_mode():
         # (1, 1 + written): the decoder's start token first

@@ -17,11 +17,11 @@ from transformers import PreTrainedTokenizerBase
 def sentence_vectors(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, sentences: list[str],
                      layer: int) -> np.ndarray:
     """(sentences, dim): the mean of each sentence's token vectors after `layer` (0 = the embeddings, -1 = last)."""
-    batch = tokenizer(sentences, padding=True, return_tensors="pt")  # each (sentences, longest)
+    batch = tokenizer(sentences, padding=True, return_tensors="pt").to(model.device)  # each (sentences, longest)
     with torch.inference_mode():
         hidden = model(**batch, output_hidden_states=True).hidden_states[layer]  # (sentences, longest, dim)
     mask = batch["attention_mask"][..., None].to(hidden.dtype)  # (sentences, longest, 1): 0 on padding
-    return ((hidden * mask).sum(1) / mask.sum(1)).double().numpy()
+    return ((hidden * mask).sum(1) / mask.sum(1)).double().cpu().numpy()
 
 
 def pca(vectors: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray]:

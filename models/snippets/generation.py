@@ -24,9 +24,9 @@ def band(probability: float, bands: tuple[tuple[str, float], ...]) -> str:
     return next(label for label, low in bands if probability >= low)
 
 
-def _ids(tokenizer, prompt: str, new_ids: list[int]) -> tuple[list[int], torch.Tensor]:
+def _ids(model, tokenizer, prompt: str, new_ids: list[int]) -> tuple[list[int], torch.Tensor]:
     prompt_ids = tokenizer(prompt)["input_ids"]
-    return prompt_ids, torch.tensor([prompt_ids + list(new_ids)])  # (1, prompt + new)
+    return prompt_ids, torch.tensor([prompt_ids + list(new_ids)], device=model.device)  # (1, prompt + new)
 
 
 def probabilities(model, tokenizer, prompt: str, new_ids: list[int], top: int,
@@ -36,7 +36,7 @@ def probabilities(model, tokenizer, prompt: str, new_ids: list[int], top: int,
     before temperature, top-k, top-p or penalties reshaped them for sampling."""
     if not new_ids:
         return []
-    _, full = _ids(tokenizer, prompt, new_ids)
+    _, full = _ids(model, tokenizer, prompt, new_ids)
     with torch.inference_mode():
         # Only the scores that predicted a new token: (1, new + 1, vocab); the last one predicts nothing.
         logits = model(input_ids=full, logits_to_keep=len(new_ids) + 1).logits
@@ -61,7 +61,7 @@ def attention(model, tokenizer, prompt: str, new_ids: list[int], layer: int, hea
     token just before it) attended to token j, in `layer` and `head` (-1: the mean over all layers, or over the
     layer's heads). Each row sums to 1, and is 0 from new token i on: no position sees a later one.
     """
-    prompt_ids, full = _ids(tokenizer, prompt, new_ids)
+    prompt_ids, full = _ids(model, tokenizer, prompt, new_ids)
     with torch.inference_mode():
         # Needs eager attention: the default SDPA kernel returns no weights. layers x (1, heads, seq, seq)
         maps = torch.cat(model(input_ids=full, output_attentions=True).attentions).float()

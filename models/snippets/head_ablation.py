@@ -123,10 +123,10 @@ def ablate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text: str
     how much the predicted class's probability changes (after - before), for every layer and head."""
     layers, per_layer = model.config.num_hidden_layers, model.config.num_attention_heads
     heads = parse_heads(heads, layers, per_layer)
-    inputs = dict(tokenizer(text, return_tensors="pt", truncation=True))  # each (1, seq)
+    inputs = dict(tokenizer(text, return_tensors="pt", truncation=True).to(model.device))  # each (1, seq)
     where = position(tokenizer, inputs, task)
     before = distribution(model, inputs, where)[0]
-    gates = torch.ones(1, layers, per_layer)
+    gates = torch.ones(1, layers, per_layer, device=model.device)
     for layer, head in heads:
         gates[0, layer, head] = 0.0
     with silenced(model, gates):
@@ -134,7 +134,7 @@ def ablate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text: str
     shown = names(model, tokenizer, task, before)
     predicted = int(before.argmax())
     # One row per head, that head silenced: gates (layers * heads, layers, heads), an identity with 0s.
-    alone = 1.0 - torch.eye(layers * per_layer).view(-1, layers, per_layer)
+    alone = 1.0 - torch.eye(layers * per_layer, device=model.device).view(-1, layers, per_layer)
     changes, flips = [], []
     for first in range(0, len(alone), CHUNK):
         rows = alone[first:first + CHUNK]
@@ -147,7 +147,7 @@ def ablate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text: str
             on_chunk(min(first + CHUNK, len(alone)), len(alone))
     ranked = sorted(range(len(changes)), key=lambda i: -abs(changes[i]))[:top]
     return {
-        "tokens": tokenizer.convert_ids_to_tokens(inputs["input_ids"][0]),
+        "tokens": tokenizer.convert_ids_to_tokens(inputs["input_ids"][0].tolist()),
         "silenced": [list(pair) for pair in heads],
         "before": {name: float(before[index]) for index, name in shown.items()},
         "after": {name: float(after[index]) for index, name in shown.items()},

@@ -16,7 +16,7 @@ from transformers import PreTrainedTokenizerBase
 def logit_lens(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text: str) -> dict:
     """{tokens, layers, top_tokens, top_ids, top_probs}: for each layer (0 = the embeddings) and each position,
     the likeliest next token and its probability; rows are layers, columns positions."""
-    inputs = tokenizer(text, return_tensors="pt")  # input_ids: (1, seq)
+    inputs = tokenizer(text, return_tensors="pt").to(model.device)  # input_ids: (1, seq), where the model is
     with torch.inference_mode():
         output = model(**inputs, output_hidden_states=True)
         norm, head = model.transformer.ln_f, model.get_output_embeddings()

@@ -37,4 +37,4 @@ def position_table(model):
 def learned(model, seq_len: int) -> np.ndarray:
     """The first seq_len rows of the model's learned position table, (seq_len, hidden) in float64."""
     _, weight = position_table(model)
-    return weight[:seq_len].detach().double().numpy()
+    return weight[:seq_len].detach().double().cpu().numpy()

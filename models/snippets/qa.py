@@ -66,11 +66,11 @@ def windows(tokenizer, question: str, context: str) -> list[Window]:
 
 def forward(model, window: Window) -> tuple[np.ndarray, np.ndarray]:
     """Start and end logits of one window, as float32 arrays of shape (seq,)."""
-    inputs = {name: torch.tensor([ids]) for name, ids in window.inputs.items()}  # each (1, seq)
+    inputs = {name: torch.tensor([ids], device=model.device) for name, ids in window.inputs.items()}  # (1, seq)
     with torch.inference_mode():
         output = model(**inputs)
     # bf16 models: score in float32 like the 4.x pipeline did.
-    return output.start_logits[0].float().numpy(), output.end_logits[0].float().numpy()
+    return output.start_logits[0].float().cpu().numpy(), output.end_logits[0].float().cpu().numpy()
 
 
 def _softmax(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ def next_token_distribution(model: torch.nn.Module, tokenizer: PreTrainedTokeniz
                             temperature: float = 1.0, top_k: int = 50, top_p: float = 1.0, shown: int = 30) -> dict:
     """{tokens, token_ids, raw_probs, final_probs, kept, final_mass_shown} over the `shown` likeliest tokens
     (before processing); top_k=0 and top_p=1 mean off, as in generate()."""
-    inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
+    inputs = tokenizer(prompt, return_tensors="pt").to(model.device)  # input_ids: (1, prompt_len)
     with torch.inference_mode():
         output = model.generate(**inputs, max_new_tokens=1, do_sample=True, temperature=temperature, top_k=top_k,
                                 top_p=top_p, pad_token_id=tokenizer.eos_token_id, output_logits=True,

@@ -31,12 +31,12 @@ class Steps:
 
 def _linear(module) -> tuple[np.ndarray, np.ndarray]:
     # nn.Linear keeps its weight as (out, in): transposed, so that Q = X @ W + b.
-    return module.weight.detach().double().numpy().T, module.bias.detach().double().numpy()
+    return module.weight.detach().double().cpu().numpy().T, module.bias.detach().double().cpu().numpy()
 
 
 def _layer_norm(module):
     # GPT-2 normalises before attention (pre-LN): (x - mean) / sqrt(var + eps) * gamma + beta
-    gamma, beta = module.weight.detach().double().numpy(), module.bias.detach().double().numpy()
+    gamma, beta = module.weight.detach().double().cpu().numpy(), module.bias.detach().double().cpu().numpy()
 
     def apply(x: np.ndarray) -> np.ndarray:
         mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
@@ -58,8 +58,8 @@ def projections(model, layer: int):
         return (lambda x: x), [_linear(attn.q_lin), _linear(attn.k_lin), _linear(attn.v_lin)]
     if hasattr(base, "h"):
         block = base.h[layer]
-        weight = block.attn.c_attn.weight.detach().double().numpy()  # Conv1D: (in, 3 * hidden), Q|K|V
-        bias = block.attn.c_attn.bias.detach().double().numpy()
+        weight = block.attn.c_attn.weight.detach().double().cpu().numpy()  # Conv1D: (in, 3 * hidden), Q|K|V
+        bias = block.attn.c_attn.bias.detach().double().cpu().numpy()
         hidden = weight.shape[0]
         pairs = [(weight[:, i * hidden:(i + 1) * hidden], bias[i * hidden:(i + 1) * hidden]) for i in range(3)]
         return _layer_norm(block.ln_1), pairs
@@ -116,11 +116,11 @@ def report(tokens: list[str], layer: int, head: int, causal: bool, dtype: str, s
 
 def walk_through(model, tokenizer, text: str, layer: int, head: int, causal: bool) -> dict:
     """One forward pass of the model (loaded with attn_implementation="eager"), then one head from scratch."""
-    inputs = tokenizer(text, return_tensors="pt")
+    inputs = tokenizer(text, return_tensors="pt").to(model.device)  # each (1, seq), where the model is
     with torch.inference_mode():
         output = model(**inputs, output_attentions=True, output_hidden_states=True)
-    hidden = output.hidden_states[layer][0].double().numpy()  # (seq, hidden): the input of layer `layer`
-    own = output.attentions[layer][0].double().numpy()  # (heads, seq, seq): the model's own probabilities
+    hidden = output.hidden_states[layer][0].double().cpu().numpy()  # (seq, hidden): the input of layer `layer`
+    own = output.attentions[layer][0].double().cpu().numpy()  # (heads, seq, seq): the model's own probabilities
     steps = one_head(model, hidden, layer, head, own.shape[0], causal)
-    tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
+    tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0].tolist())
     return report(tokens, layer, head, causal, str(model.dtype).removeprefix("torch."), steps, own[head])

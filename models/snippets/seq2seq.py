@@ -155,7 +155,7 @@ def generate(tokenizer, model, text_plan: Plan, on_piece=None, stopping_criteria
             on_piece(i, len(text_plan.pieces))
         # input_ids: (1, tokens); truncation only guards the position table, the plan already fits.
         inputs = tokenizer(text_plan.prefix + piece, return_tensors="pt", truncation=True,
-                           max_length=text_plan.max_input)
+                           max_length=text_plan.max_input).to(model.device)
         inputs.pop("token_type_ids", None)
         with torch.inference_mode():
             output = model.generate(**inputs, **text_plan.settings, stopping_criteria=stopping_criteria)  # (1, new)

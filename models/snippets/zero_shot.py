@@ -15,7 +15,8 @@ SIMILARITY_SCALE = 20.0
 
 def embed(model, tokenizer, sentences: list[str]) -> torch.Tensor:
     """Mean-pooled, L2-normalised sentence embeddings, (sentences, hidden)."""
-    batch = tokenizer(sentences, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    batch = tokenizer(sentences, padding=True, truncation=True, max_length=256,
+                      return_tensors="pt").to(model.device)  # each (sentences, seq), where the model is
     with torch.inference_mode():
         # (sentences, seq, hidden), pooled in float32 whatever the weights' dtype: the scores then sum to 1
         hidden = model(**batch).last_hidden_state.float()

@@ -21,10 +21,10 @@ class CrossAttention:
 
 
 def shape(choice: str | None = None) -> tuple[int, int]:
-    """(decoder layers, heads per layer) of a translation model, from its config alone (no weights loaded)."""
-    from transformers import AutoConfig
-
-    config = AutoConfig.from_pretrained(loader.local_folder(why_common.resolve("translate", choice), weights=False))
+    """(decoder layers, heads per layer) of a translation model, from its config alone (no weights loaded); asked
+    at page load too (see internals.shape)."""
+    folder = loader.local_folder(why_common.resolve("translate", choice), weights=False)
+    config = loader.transformers_attr("AutoConfig").from_pretrained(folder)
     layers = getattr(config, "num_decoder_layers", None) or getattr(config, "decoder_layers", None)
     heads = getattr(config, "decoder_attention_heads", None) or config.num_attention_heads
     return layers or config.num_hidden_layers, heads
@@ -62,7 +62,7 @@ def attend(text: str, target_language: str = "German", layer: int = 0, head: int
         raise Stopped
     layer, head = why_common.layer_and_head(layer, head, cross.shape[0], cross.shape[1])
     result = cross_attention.view(loaded.tokenizer, source_ids, written, translation, cross, layer, head)
-    return CrossAttention(result, cross.double().numpy())
+    return CrossAttention(result, cross.double().cpu().numpy())
 
 
 def code(text: str, target_language: str = "German", layer: int = 0, head: int = 0,

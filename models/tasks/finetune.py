@@ -152,12 +152,12 @@ def _trainable(task: str, choice: str | None) -> loader.Resolved:
 
 
 def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
-    """A new trainable copy of the generation model (the Generation tab keeps its own)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
+    """A new trainable copy of the generation model (the Generation tab keeps its own), on the device."""
     folder = loader.local_folder(resolved)
-    model = AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True, trust_remote_code=False)
-    return model, AutoTokenizer.from_pretrained(folder)
+    with state.build_lock:  # beside a tab's first load: see state.build_lock
+        model = loader.transformers_attr("AutoModelForCausalLM").from_pretrained(
+            folder, use_safetensors=True, trust_remote_code=False)
+    return model.to(resolved.device), loader.transformers_attr("AutoTokenizer").from_pretrained(folder)
 
 
 def my_model_folder() -> Path:
@@ -202,8 +202,9 @@ def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any =
 
         started = time.monotonic()
         emit({"status": f"loading {resolved.choice}", "step": 0, "losses": []})
-        model, tokenizer = classifier.new_classifier(loader.local_folder(resolved), label_names,
-                                                    bool(freeze_embeddings), SEED)
+        with state.build_lock:  # beside a tab's first load: see state.build_lock
+            model, tokenizer = classifier.new_classifier(loader.local_folder(resolved), label_names,
+                                                        bool(freeze_embeddings), SEED, resolved.device)
         train, test = classifier.stratified_split(examples, TEST_FRACTION, SEED)
         losses = classifier.train(model, tokenizer, train, settings.epochs, settings.learning_rate,
                                   settings.batch_size, SEED, training.step_updates(emit), should_stop)
@@ -255,13 +256,11 @@ def train_lm(text: str | None, steps: Any = 30, learning_rate: Any = 1e-3,
 
 def base_tokenizer(choice: str | None = None) -> Any:
     """The fine-tuning base model's tokenizer alone (cached in state; the model itself is not loaded)."""
-    from transformers import AutoTokenizer
-
     location = loader.local_folder(_trainable("finetune", choice), weights=False)
     with state.lock:
         if location in state.base_tokenizers:
             return state.base_tokenizers[location]
-    loaded = AutoTokenizer.from_pretrained(location)
+    loaded = loader.transformers_attr("AutoTokenizer").from_pretrained(location)
     with state.lock:
         return state.base_tokenizers.setdefault(location, loaded)
 
@@ -289,14 +288,16 @@ def classifier_code(csv_text: str | None, epochs: Any, learning_rate: Any, batch
     /train_classifier returns (but what only the app knows: where it saved it, the time it took)."""
     label_names = check_labels(parse_examples(csv_text), labels)
     settings = ClassifierSettings.checked(epochs, learning_rate, batch_size)
+    resolved = _trainable("finetune", choice)
     if csv_text is None or not csv_text.strip():
         examples = f"examples = read_csv({str(example_set_path())!r})"
     else:
         examples = f"examples = {parse_examples(csv_text)!r}"
     return snippets.program(
         ["classifier"], examples, f"labels = {label_names!r}",
-        "model, tokenizer = " + snippets.call("new_classifier", repr(_trainable("finetune", choice).location_for_code),
-                                              "labels", freeze_embeddings=bool(freeze_embeddings), seed=SEED),
+        "model, tokenizer = " + snippets.call("new_classifier", repr(resolved.location_for_code), "labels",
+                                              freeze_embeddings=bool(freeze_embeddings), seed=SEED,
+                                              **resolved.device_kwargs),
         "train_set, test_set = " + snippets.call("stratified_split", "examples", test_fraction=TEST_FRACTION,
                                                  seed=SEED),
         "losses = " + snippets.call("train", "model", "tokenizer", "train_set", epochs=settings.epochs,

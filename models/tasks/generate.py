@@ -131,7 +131,7 @@ def _generate(loaded: loader.Loaded, prompt: str, settings: GenerationSettings,
     import torch
 
     tokenizer = loaded.tokenizer
-    inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
+    inputs = tokenizer(prompt, return_tensors="pt").to(loaded.model.device)  # input_ids: (1, prompt_len)
     prompt_len = inputs["input_ids"].shape[1]
     validate.fits_positions(loaded.model, prompt_len, settings.max_new_tokens, tokenizer=tokenizer)  # before streaming
     nothing_yet = [[] for _ in range(settings.num_return_sequences)]
@@ -346,7 +346,7 @@ def compare_code(prompt: str, settings: GenerationSettings, choice: str | None =
     return (
         f"import json\n\n{IMPORTS}{_load_lines(choice)}"
         f"prompt = {prompt!r}\n"
-        "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
+        "inputs = tokenizer(prompt, return_tensors=\"pt\").to(model.device)  # input_ids: (1, prompt_len)\n"
         f"strategies = {{\n{kwargs}}}\n"
         "texts = []\n"
         "for strategy, kwargs in strategies.items():\n"
@@ -365,8 +365,10 @@ def _load_lines(choice: str | None) -> str:
     return (
         f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
         # As the app loads it: revision, dtype, and eager attention (the kernel changes the last bits of each
-        # score, and in bf16 that can change which token is sampled; the attention view needs its weights).
-        f"model = AutoModelForCausalLM.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
+        # score, and in bf16 that can change which token is sampled; the attention view needs its weights), and
+        # device.
+        f"model = AutoModelForCausalLM.from_pretrained({location!r}{resolved.from_pretrained_args})"
+        f"{snippets.moved_to(resolved.device)}.eval()\n"
     )
 
 
@@ -375,7 +377,7 @@ def _generate_lines(prompt: str, settings: GenerationSettings) -> str:
     kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
     return (
         f"prompt = {prompt!r}\n"
-        "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
+        "inputs = tokenizer(prompt, return_tensors=\"pt\").to(model.device)  # input_ids: (1, prompt_len)\n"
         f"torch.manual_seed({settings.seed})  # same seed and settings, same text\n"
         "output = model.generate(\n"
         f"    **inputs,\n{kwargs}"

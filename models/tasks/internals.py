@@ -102,9 +102,8 @@ def load_code(choice: str | None) -> str:
 
 
 def shape(choice: str | None) -> tuple[int, int]:
-    """(layers, heads per layer) of a choice, from its config alone (no weights loaded)."""
-    from transformers import AutoConfig
-
+    """(layers, heads per layer) of a choice, from its config alone (no weights loaded). Asked at each page load
+    too, beside other first uses of transformers: its class is taken under the loader's import lock."""
     resolved = loader.resolve(task_of(choice), choice)
-    config = AutoConfig.from_pretrained(loader.local_folder(resolved, weights=False))
+    config = loader.transformers_attr("AutoConfig").from_pretrained(loader.local_folder(resolved, weights=False))
     return config.num_hidden_layers, config.num_attention_heads

@@ -39,7 +39,9 @@ def bertviz_model(model: Any) -> Any:
     config.output_attentions = True  # bertviz's layers then return {attn, queries, keys}
     with torch.device("meta"):
         twin = BertModel(config)
-    missing, _ = twin.load_state_dict(model.state_dict(), strict=False, assign=True)
+    # On the CPU, where bertviz puts its inputs (a GPU model's weights are copied; a CPU model's are shared).
+    weights = {name: tensor.cpu() for name, tensor in model.state_dict().items()}
+    missing, _ = twin.load_state_dict(weights, strict=False, assign=True)
     if missing:
         raise InputError(f"This encoder lacks weights bertviz's BERT needs ({', '.join(missing[:3])}…): pick "
                          "another model.")
@@ -94,7 +96,8 @@ config = BertConfig.from_dict(model.config.to_dict())
 config.output_attentions = True
 with torch.device("meta"):
     twin = BertModel(config)
-twin.load_state_dict(model.state_dict(), strict=False, assign=True)
+# On the CPU, where bertviz puts its inputs (a GPU model's weights are copied there).
+twin.load_state_dict({{name: tensor.cpu() for name, tensor in model.state_dict().items()}}, strict=False, assign=True)
 twin.eval()
 with torch.inference_mode():
     data = neuron_view.get_attention(twin, "bert", tokenizer, {text!r}, include_queries_and_keys=True)["all"]

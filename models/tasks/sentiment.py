@@ -38,7 +38,7 @@ def classify_batch(loaded: loader.Loaded, texts: list[str]) -> list[dict[str, fl
     results: list[dict[str, float]] = [{}] * len(texts)
     for group in groups:
         features = tokenizer.pad({name: [values[i] for i in group] for name, values in encoded.items()},
-                                 return_tensors="pt")  # each (group, longest in group)
+                                 return_tensors="pt").to(model.device)  # each (group, longest in group)
         with torch.inference_mode():
             logits = model(**features).logits.float()  # (group, classes)
         for i, row in zip(group, _probabilities(logits, model.config).tolist()):

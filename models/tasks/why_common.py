@@ -96,7 +96,7 @@ def chunk_progress(on_progress: ProgressCallback | None, what: str):
 
 
 def load_code(resolved: Resolved, *, eager: bool = False, float32: bool = False) -> str:
-    """Show code's lines that load the model as the app does: its dtype on this CPU and its attention kernel
+    """Show code's lines that load the model as the app does: its dtype and device, its attention kernel
     (`eager` too where the view reads attention weights); `float32`: then cast, as the app computes gradients."""
     from models import snippets
 
@@ -105,7 +105,7 @@ def load_code(resolved: Resolved, *, eager: bool = False, float32: bool = False)
         options["attn_implementation"] = "eager"
     note = "eager: the default SDPA kernel returns no attention weights" if "attn_implementation" in options else ""
     lines = snippets.load(resolved.model_class, resolved.location_for_code, note, resolved.revision_kwargs,
-                          **options)
+                          resolved.device, **options)
     if float32 and resolved.dtype != "float32":
         lines += f"\nmodel = model.float()  # {resolved.dtype} weights, computed in float32: gradients need it"
     return lines

@@ -1,9 +1,9 @@
 """bertviz's views (head, model and neuron views), rendering with no internet, in a sandboxed iframe.
 
 bertviz's `html_action="return"` output loads require.js, d3 and jQuery from cdnjs, and gr.HTML never
-runs <script>. So the view goes into `<iframe srcdoc=...>` (scripts run there) together with d3 v5
-(shipped by the PyPI package mpld3) and jQuery (shipped by sphinxcontrib-jquery, read as a file: importing
-that module imports sphinx), and a two-line stand-in for require.js: bertviz only calls
+runs <script>. So the view goes into `<iframe srcdoc=...>` (scripts run there) together with d3 v5 and jQuery,
+vendored in assets/vendor/ (their versions, sources and licences in its README: nothing to install, so a Space
+that installs requirements.txt alone draws them too), and a two-line stand-in for require.js: bertviz only calls
 `requirejs(['jquery', 'd3'], fn)`.
 """
 
@@ -14,7 +14,7 @@ import html
 import json
 import re
 
-from models.offline.sources import package_dir
+from models.offline.sources import assets_dir
 from models.tasks.attention import Maps
 from models.tasks.cross_attention import CrossAttention
 from models.tasks.neuron_view import NeuronView
@@ -32,14 +32,14 @@ window.require = window.requirejs = function (names, callback) {
 STYLE = "body{margin:8px;background:#fff;color:#111;font-family:Helvetica,Arial,sans-serif}h3{margin:12px 0 4px}"
 SCRIPT_OPEN = '<script type="text/javascript">'
 SHARED_NAME = "window.bertvizAttention"
+VENDORED = ("jquery-3.6.0.min.js", "d3.v5.min.js")  # in assets/vendor/, in the order the page loads them
 
 
 @functools.cache
 def libraries() -> str:
     """jQuery, d3 v5 and the require shim as one block of <script> tags (about 330 KB, read once)."""
-    jquery = package_dir("sphinxcontrib.jquery", "sphinxcontrib-jquery") / "jquery.js"
-    d3 = package_dir("mpld3", "mpld3") / "js" / "d3.v5.min.js"
-    scripts = [jquery.read_text(encoding="utf-8"), d3.read_text(encoding="utf-8"), REQUIRE_SHIM]
+    vendor = assets_dir() / "vendor"
+    scripts = [(vendor / name).read_text(encoding="utf-8") for name in VENDORED] + [REQUIRE_SHIM]
     return "".join(f"<script>{_script_safe(body)}</script>\n" for body in scripts)
 
 

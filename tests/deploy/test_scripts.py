@@ -24,7 +24,7 @@ SCRIPTS = lifecycle.SCRIPTS
 SOURCE = "https://github.com/example/transformers-playground.git"
 REQUIREMENTS = "torch==2.13.0\ngradio==6.31.0\n"
 APP_COMMAND = "app.py --host 127.0.0.1 --port 7860 --root-path /proxy/7860"
-HAS_GPU_TOOL = shutil.which("nvidia-smi", path="/usr/bin:/bin") is not None  # the CPU torch step is skipped then
+HAS_GPU_TOOL = shutil.which("nvidia-smi", path="/usr/bin:/bin") is not None  # then torch is the CUDA build
 
 
 class Machine:
@@ -152,19 +152,34 @@ def test_app_start_installs_once_in_its_own_python_then_serves_behind_the_proxy(
         done = machine.start_app(MEMORY_BUDGET_MB="2048")
         assert done.returncode == 0, done.stderr
     python = "home/SageMaker/.playground/env/bin/python"
-    cpu_torch = [] if HAS_GPU_TOOL else [
-        f"{python} -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu torch==2.13.0"]
+    torch = (f"{python} -m pip install --quiet torch==2.13.0" if HAS_GPU_TOOL else
+             f"{python} -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu torch==2.13.0")
     assert machine.calls() == [
         f"bin/git clone --depth 1 {SOURCE} home/SageMaker/transformers-playground",
         "home/anaconda3/bin/conda create --yes --quiet --prefix home/SageMaker/.playground/env --override-channels "
         "--channel conda-forge python=3.12 pip",
         f"{python} -c import sys; sys.exit(sys.version_info < (3, 11))",
-        *cpu_torch,
+        torch,
         f"{python} -m pip install --quiet -r requirements.txt",
         f"{python} {APP_COMMAND}", "  PLAYGROUND_MEMORY_BUDGET_MB=2048",
         # The second start: the Python is checked, nothing is installed again.
         f"{python} -c import sys; sys.exit(sys.version_info < (3, 11))",
         f"{python} {APP_COMMAND}", "  PLAYGROUND_MEMORY_BUDGET_MB=2048",
+    ]
+
+
+def test_app_start_on_a_gpu_instance_installs_the_cuda_torch_before_the_cpu_index_can_pick_torch(machine):
+    machine.tool(machine.bin / "nvidia-smi")  # what a GPU instance (ml.g4dn.xlarge, ml.g5...) has on PATH
+    (machine.app_dir).mkdir(parents=True)
+    (machine.app_dir / "app.py").touch()
+    (machine.app_dir / "requirements.txt").write_text(
+        "--extra-index-url https://download.pytorch.org/whl/cpu\n" + REQUIREMENTS)
+    done = machine.start_app()
+    assert done.returncode == 0, done.stderr
+    python = "home/SageMaker/.playground/env/bin/python"
+    assert [call for call in machine.calls() if " -m pip " in call] == [
+        f"{python} -m pip install --quiet torch==2.13.0",  # PyPI: the CUDA build
+        f"{python} -m pip install --quiet -r requirements.txt",
     ]
 
 

@@ -61,3 +61,20 @@ def test_a_script_end_in_the_text_cannot_break_out_of_the_view():
     document = bertviz.page([("t", '<div></div><script type="text/javascript">var a = "</script><b>";'
                                    "</script>")])
     assert '"<\\/script><b>"' in document
+
+
+def test_the_libraries_are_the_vendored_files_the_readme_names_with_their_licences():
+    import hashlib
+
+    from models.offline.sources import assets_dir
+
+    vendor = assets_dir() / "vendor"
+    readme = (vendor / "README.md").read_text()
+    for name in bertviz.VENDORED:
+        digest = hashlib.sha256((vendor / name).read_bytes()).hexdigest()
+        assert f"{name} `{digest}`" in readme, name
+    assert "jQuery v3.6.0" in (vendor / "jquery-3.6.0.min.js").read_text()[:100]
+    assert "d3js.org v5.7.0" in (vendor / "d3.v5.min.js").read_text()[:100]
+    assert "Mike Bostock" in (vendor / "d3.LICENSE").read_text()
+    assert "OpenJS Foundation" in (vendor / "jquery.LICENSE").read_text()
+    assert all(body in bertviz.libraries() for body in ("jQuery v3.6.0", "d3js.org v5.7.0", "window.requirejs"))

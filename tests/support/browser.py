@@ -1,0 +1,142 @@
+"""A real browser (Debian's chromium, driven by playwright) on the app: open it, and walk every tab as a user would.
+
+The walk visits each tab, loads its first example, runs it with the tab's primary button and waits for an output;
+it fails on an error shown (a gr.Error, or gradio's generic "Something went wrong") and, with `page.problems`, on
+any console or script error, the bertviz iframes' included. tests/test_browser_all_tabs.py walks the app the test
+session launched; tests/test_space.py one started as a Hugging Face Space starts it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update"]
+RUN_SECONDS = 120  # one tab's run, under load on 2 shared cores
+EXAMPLE_SECONDS = 20  # an example's inputs filled in
+# Tabs whose primary button starts a training run (minutes on real models; the lab's own tests train) or
+# calls AWS: visited, their first example loaded, not run.
+NOT_RUN = ("Train",)  # primary buttons whose label starts so
+NEEDS_AWS = "Bedrock"  # tab titles that contain this
+GENERIC_ERROR = "Something went wrong"  # what gradio shows for an exception that is not a gr.Error
+
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (scripts/install_browser.sh installs it, as root)")
+
+
+@contextlib.contextmanager
+def opened(url: str) -> Iterator[object]:
+    """A playwright page on `url` once its tabs are drawn; `page.problems` collects console and script errors."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        # Wide enough that every tab has its own button (no overflow menu).
+        page = browser.new_page(viewport={"width": 3200, "height": 1400})
+        page.problems = []
+        page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text[:300]}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.problems.append(f"page error: {str(e)[:300]}"))
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_selector("[role=tab]", timeout=60_000)  # the page renders after its scripts load
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def visuals(panel) -> int:
+    return panel.locator("img, canvas, iframe, svg.main-svg, .js-plotly-plot").count()
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def wait_example_loaded(page, panel, shown: str) -> None:
+    """Until a text input of the panel holds the start of the clicked example (`shown`: its row's text), or
+    EXAMPLE_SECONDS pass: the example fills the inputs through a request of its own, which a busy server answers
+    late, and a run started before it would read the inputs as they were."""
+    deadline = time.monotonic() + EXAMPLE_SECONDS
+    while time.monotonic() < deadline:
+        values = [_words(box.input_value()) for box in panel.locator("textarea").all()]
+        if any(value and value[:20] in _words(shown) for value in values):
+            return
+        page.wait_for_timeout(200)
+
+
+def _changed(panel, text: str, seen: int) -> bool:
+    return panel.inner_text() != text or visuals(panel) > seen
+
+
+def wait_idle(page, panel, done=lambda: True, seconds: float = RUN_SECONDS) -> None:
+    """Until `done()` and nothing in the panel is pending or generating (or `seconds` pass)."""
+    deadline = time.monotonic() + seconds
+    page.wait_for_timeout(300)
+    while time.monotonic() < deadline:
+        if page.locator(".toast-body.error").count():
+            return
+        if done() and not panel.locator(".pending, .generating").count():
+            return
+        page.wait_for_timeout(200)
+
+
+def errors_shown(page) -> list[str]:
+    """The error toasts on the page (then closed)."""
+    shown = page.locator(".toast-body.error").all_inner_texts()
+    for close in page.locator(".toast-close").all():
+        close.click()
+    return shown
+
+
+def tab_titles(page) -> list[str]:
+    tabs = page.get_by_role("tab")
+    return [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+
+
+def walk_every_tab(page, run_seconds: float = RUN_SECONDS) -> list[str]:
+    """Each tab visited and its first example run (NOT_RUN and NEEDS_AWS tabs: visited); a line per tab on what
+    happened, also printed as it happens (seen with `pytest -s`). Fails on a tab with no example or button, an
+    error shown, or no output within `run_seconds`."""
+    tabs = page.get_by_role("tab")
+    titles = tab_titles(page)
+    assert len(titles) >= 5, titles
+    report = []
+    for index, title in enumerate(titles):
+        started = time.monotonic()
+        tabs.nth(index).click()
+        panel = page.locator("[role=tabpanel]:visible").first
+        example = panel.locator(".gallery-item, table tbody tr").first
+        if NEEDS_AWS in title:  # nothing to run without AWS: the tab shows what to configure instead
+            assert "AWS" in panel.inner_text() or "Bedrock" in panel.inner_text()
+            report.append(f"{title}: visited (needs AWS)")
+            continue
+        assert example.count(), f"{title}: no gr.Examples"
+        example.click()
+        wait_example_loaded(page, panel, example.inner_text())
+        button = panel.locator("button.primary").first
+        assert button.count(), f"{title}: no primary button"
+        if button.inner_text().strip().startswith(NOT_RUN):
+            report.append(f"{title}: example loaded, {button.inner_text().strip()!r} not run")
+            continue
+        wait_idle(page, panel)  # the example's own change events settle before the run starts
+        text, seen = panel.inner_text(), visuals(panel)
+        button.click()
+        output_appeared = functools.partial(_changed, panel, text, seen)
+        wait_idle(page, panel, output_appeared, run_seconds)
+        if not output_appeared() and not panel.locator(".pending, .generating").count():
+            button.click()  # a click that landed while the page re-rendered starts nothing: once more, as a user would
+            wait_idle(page, panel, output_appeared, run_seconds)
+        assert not (errors := errors_shown(page)), f"{title}: error shown: {errors}"
+        assert GENERIC_ERROR not in panel.inner_text(), f"{title}: {GENERIC_ERROR!r} shown"
+        assert output_appeared(), f"{title}: no output within {run_seconds} s"
+        report.append(f"{title}: ran in {time.monotonic() - started:.1f} s")
+        print(f"[walk] {report[-1]}", flush=True)
+    return report

@@ -12,13 +12,18 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 # own OpenMP team; with the default (active) wait, idle teams spin on the cores the busy one needs. Measured on
 # 2 cores: GPT-2 generate in a worker thread 6.2-6.9 s by default, 3.0 s passive (docs/performance.md).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Before gradio makes the queue: it records every event for the monitoring dashboard (off here) and, after each one,
+# builds a pandas DataFrame of the last 10,000 records to summarise them: CPU and memory that grew with every
+# request (4% of a /sentiment call's samples early on). Keep one record, and never summarise.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
 import gradio as gr  # noqa: E402
 
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
 from models import limits, remote  # noqa: E402
-from serving import payload  # noqa: E402
+from serving import payload, sessions  # noqa: E402
 from tabs import TABS  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
@@ -79,6 +84,8 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         mcp_server=False,  # no second way in: the endpoints are the API of docs/api.md, through the queue
         ssr_mode=False,
         strict_cors=True,
+        # At start-up: sessions built on demand, unread results that expire (serving/sessions.py).
+        app_kwargs={"lifespan": sessions.lifespan},
         **extra,
     )
 

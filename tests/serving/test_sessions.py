@@ -12,11 +12,19 @@ from gradio.state_holder import SessionState
 
 from models import limits
 from serving import sessions
-from tests.support.launching import free_port
+from tests.support.launching import free_port, rss_mb
 from tests.support.waiting import wait_until
 from tests.support.wire import RawClient, new_session
 
 RESULT_CHARS = 10_000  # each echo result: a text of this many characters
+# Issue 18's probes, in rounds: results of 1 MB (as some tabs' are) nobody reads, joined in one session and one per new
+# session, and joins under a 1 MB session hash. Kept, each round would add about 300 MB.
+BIG_CHARS = 1_000_000
+ROUNDS = 4
+SAME_SESSION_JOINS, NEW_SESSION_JOINS, LONG_HASH_JOINS = 100, 200, 100
+# The first round fills the caps (limits.UNREAD_BYTES of unread results, limits.SESSIONS_KEPT sessions with their
+# last values); the rounds after it must leave memory near level (measured: see docs/security.md).
+LATER_ROUNDS_MB = 60
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +66,7 @@ def echo_app():
         gr.Button().click(lambda n: "x" * int(n), size, out, api_name="echo")
     small.queue(default_concurrency_limit=4)
     _, url, _ = small.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                             app_kwargs={"lifespan": sessions.lifespan})
+                             state_session_capacity=limits.SESSIONS_KEPT, app_kwargs={"lifespan": sessions.lifespan})
     yield small, url
     small.close()
 
@@ -72,9 +80,9 @@ def echo(echo_app):
     small._queue.unread.sweep(now=float("inf"))  # drop whatever a test left unread
 
 
-def join_unread(client: RawClient, count: int, session: str | None = None) -> list:
-    """`count` joins of /echo whose results nobody reads; the server's answers."""
-    return [client.join("echo", [RESULT_CHARS], session or new_session())[0] for _ in range(count)]
+def join_unread(client: RawClient, count: int, session: str | None = None, chars: int = RESULT_CHARS) -> list:
+    """`count` joins of /echo (results of `chars` characters) whose results nobody reads; the server's answers."""
+    return [client.join("echo", [chars], session or new_session())[0] for _ in range(count)]
 
 
 def test_a_session_that_reads_its_results_is_never_refused(echo):
@@ -125,6 +133,28 @@ def test_over_the_byte_cap_the_oldest_unread_results_are_dropped_first(echo, mon
     assert queue.unread.bytes <= limits.UNREAD_BYTES
     completed = [m for m in client.events(third) if m.get("msg") == "process_completed"]
     assert completed[0]["output"]["data"] == ["x" * RESULT_CHARS]
+
+
+def test_memory_stays_level_over_rounds_of_results_nobody_reads(echo_app, echo, capsys):
+    small, _ = echo_app
+    client, queue = echo
+    memory, accepted, refused = [rss_mb()], 0, 0
+    for _ in range(ROUNDS):
+        answers = (join_unread(client, SAME_SESSION_JOINS, new_session(), BIG_CHARS)
+                   + join_unread(client, NEW_SESSION_JOINS, chars=BIG_CHARS)
+                   + [client.join("echo", [3], "h" * BIG_CHARS)[0] for _ in range(LONG_HASH_JOINS)])
+        accepted += sum(a.status_code == 200 for a in answers)
+        refused += sum(a.status_code == 400 for a in answers)
+        # Every accepted call has run: its result is unread, or was dropped (expired, or for room).
+        assert wait_until(lambda n=accepted: len(queue.unread.results) + queue.unread.dropped >= n, 120)
+        assert queue.unread.bytes <= limits.UNREAD_BYTES
+        assert len(small.state_holder.session_data) <= limits.SESSIONS_KEPT
+        memory.append(rss_mb())
+    with capsys.disabled():
+        print(f"\nunread results, {ROUNDS} rounds: {accepted} accepted, {refused} refused, "
+              f"{queue.unread.dropped} dropped unread; RSS {' -> '.join(f'{m:.0f}' for m in memory)} MB")
+    assert refused >= ROUNDS * LONG_HASH_JOINS  # every long hash, and a session's joins past its unread cap
+    assert memory[-1] - memory[1] < LATER_ROUNDS_MB, f"rounds 2-{ROUNDS} added {memory[-1] - memory[1]:.0f} MB"
 
 
 def test_an_overlong_session_hash_is_refused_and_nothing_is_kept_under_it(echo):

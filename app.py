@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, before gradio loads
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -22,7 +23,7 @@ import gradio as gr  # noqa: E402
 
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
-from models import limits, remote  # noqa: E402
+from models import limits, offline, remote  # noqa: E402
 from serving import payload, sessions  # noqa: E402
 from tabs import TABS  # noqa: E402
 
@@ -90,9 +91,25 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
     )
 
 
+def prepare_offline_pack(settings: config.Settings) -> threading.Thread | None:
+    """Offline (`--models offline`, or HF_HUB_OFFLINE=1), build what the offline pack lacks in a background thread
+    from the start, with a line per model, so the first click builds and trains nothing (./run.sh builds the pack at
+    set-up; `python app.py` may come first). A request for a model still being built waits for it, not twice."""
+    if settings.profile != "offline" and not settings.hub_offline:
+        return None
+    if all(offline.is_built(name) for name in offline.ENTRIES):
+        return None
+    thread = threading.Thread(target=offline.build_all, name="offline-pack", daemon=True,
+                              kwargs={"progress": lambda line: print(f"{line} (in the background)", flush=True)})
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = config.load_settings(sys.argv[1:] if argv is None else argv)
-    launch(build_demo(settings), settings)
+    demo = build_demo(settings)
+    prepare_offline_pack(settings)
+    launch(demo, settings)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -24,7 +25,7 @@ import gradio as gr  # noqa: E402
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
 from models import limits, offline, remote  # noqa: E402
-from serving import payload, sessions  # noqa: E402
+from serving import bridge, payload, sessions  # noqa: E402
 from tabs import TABS  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
@@ -91,18 +92,27 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
     )
 
 
-def prepare_offline_pack(settings: config.Settings) -> threading.Thread | None:
-    """Offline (`--models offline`, or HF_HUB_OFFLINE=1), build what the offline pack lacks in a background thread
-    from the start, with a line per model, so the first click builds and trains nothing (./run.sh builds the pack at
-    set-up; `python app.py` may come first). A request for a model still being built waits for it, not twice."""
+def prepare_offline_pack(settings: config.Settings) -> threading.Event | None:
+    """Offline (`--models offline`, or HF_HUB_OFFLINE=1), build what the offline pack lacks on a serving thread from
+    the start, with a line per model, so the first click builds and trains nothing (./run.sh builds the pack at
+    set-up; `python app.py` may come first). A request for a model still being built waits for it, not twice.
+    Returns an event set when the build has ended (None: nothing to build)."""
     if settings.profile != "offline" and not settings.hub_offline:
         return None
     if all(offline.is_built(name) for name in offline.ENTRIES):
         return None
-    thread = threading.Thread(target=offline.build_all, name="offline-pack", daemon=True,
-                              kwargs={"progress": lambda line: print(f"{line} (in the background)", flush=True)})
-    thread.start()
-    return thread
+    done = threading.Event()
+
+    def build() -> None:
+        try:
+            offline.build_all(progress=lambda line: print(f"{line} (in the background)", flush=True))
+        except Exception:  # a request that needs the model builds it again and says what went wrong
+            logging.getLogger(__name__).exception("building the offline pack failed")
+        finally:
+            done.set()
+
+    bridge.submit(build)
+    return done
 
 
 def main(argv: list[str] | None = None) -> None:

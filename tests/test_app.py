@@ -53,7 +53,7 @@ def test_offline_the_pack_is_built_at_start_with_a_line_per_model_not_by_the_fir
     try:
         config.use(local)
         assert not offline.is_built("tiny-gpt2")
-        app.prepare_offline_pack(local).join(120)
+        assert app.prepare_offline_pack(local).wait(120)
         assert offline.is_built("tiny-gpt2")
         assert "building the offline pack (1/1): tiny-gpt2 (in the background)" in capsys.readouterr().out
         assert app.prepare_offline_pack(local) is None  # all built: nothing to do

@@ -21,12 +21,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
 from models import limits, offline, remote  # noqa: E402
-from serving import bridge, payload, sessions  # noqa: E402
-from tabs import TABS  # noqa: E402
+from serving import bridge, guards, payload, sessions  # noqa: E402
+from tabs import TABS, _common  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
 See, poke at and script what makes a transformer work: tokens, positions, attention, and every
@@ -44,13 +45,18 @@ def build_demo(settings: config.Settings | None = None) -> gr.Blocks:
         config.use(settings)
     register_backends()
     settings = config.current()
-    with gr.Blocks(title="Transformers Playground") as demo:
+    # delete_cache: uploads (and any file gradio keeps for this app) older than an hour go, swept every 10 minutes.
+    with gr.Blocks(title="Transformers Playground", delete_cache=limits.UPLOAD_SWEEP) as demo:
         gr.Markdown(INTRO)
-        for tab in TABS:
-            with gr.Tab(tab.TITLE):
-                tab.build()
+        with gr.Tabs():
+            for tab in TABS:
+                with gr.Tab(tab.TITLE, id=tab.__name__.rsplit(".", 1)[-1]):  # its module's name: links select it
+                    tab.build()
+        _common.open_links(demo)  # ?open=<endpoint>&<input>=...: a link fills a view's inputs (and runs it)
     # Bounded queue, and no REST route that skips it (api_open=False): the caps hold for everyone.
     demo.queue(max_size=settings.queue_size, api_open=False, default_concurrency_limit=1)
+    guards.seal(demo, _common.helper)  # every event a client can reach is guarded, "private" ones included
+    guards.check_values(demo)  # a value its input cannot take: a gr.Error naming the input, no traceback
     payload.refuse_malformed_payloads(demo)  # a payload gradio cannot read: a clear gr.Error, not a blank one
     return demo
 
@@ -86,8 +92,11 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         mcp_server=False,  # no second way in: the endpoints are the API of docs/api.md, through the queue
         ssr_mode=False,
         strict_cors=True,
-        # At start-up: sessions built on demand, unread results that expire (serving/sessions.py).
-        app_kwargs={"lifespan": sessions.lifespan},
+        app_kwargs={
+            # At start-up: sessions built on demand, unread results that expire (serving/sessions.py).
+            "lifespan": sessions.lifespan,
+            "middleware": [Middleware(guards.Requests)],  # clear 4xx where gradio would answer a bare 500
+        },
         **extra,
     )
 

@@ -44,6 +44,9 @@ class Settings:
     # Whether this CPU computes bf16 natively (AMX or AVX512-BF16): read from /proc/cpuinfo unless
     # PLAYGROUND_CPU_BF16 says (tests force both answers on any machine).
     native_bf16: bool = field(default_factory=lambda: cpu_has_native_bf16())
+    # One "My model" for everyone (PLAYGROUND_SHARED_MY_MODEL=1: a private server, a class sharing one model);
+    # by default each session (browser tab, gradio_client) trains and sees its own.
+    shared_my_model: bool = False
 
 
 def _default_cache_dir(environ: os._Environ | dict) -> Path:
@@ -113,6 +116,7 @@ def load_settings(argv: list[str] | None = None, environ: dict | None = None) ->
         auth=_auth(environ.get("PLAYGROUND_AUTH", "")),
         dtype=args.dtype,
         native_bf16=native_bf16,
+        shared_my_model=_flag(environ, "PLAYGROUND_SHARED_MY_MODEL", lambda: False),
     )
 
 

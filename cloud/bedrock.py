@@ -1,4 +1,4 @@
-"""Amazon Bedrock: list chat and image models, stream a Converse chat, generate images (no gradio here)."""
+"""Amazon Bedrock: model lists, a streamed Converse chat, images, and the boto3 code for each (no gradio here)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from cloud.aws import credentials_problem
 from models import validate  # the app's input checks (they import only models.errors)
 from models.errors import InputError, ModelUnavailable
 
-__all__ = ["credentials_problem", "generate_images", "list_chat_models", "list_image_models", "stream_chat"]
+__all__ = ["chat_code", "credentials_problem", "generate_images", "images_code", "list_chat_models",
+           "list_image_models", "stream_chat"]
 
 T = TypeVar("T")
 
@@ -41,6 +42,7 @@ IMAGE_SIZES = ((512, 512), (768, 768), (1024, 1024), (1152, 768), (768, 1152), (
 IMAGE_COUNT = 5
 IMAGE_SEED_MAX = 2_147_483_646
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+USAGE = ("input_tokens", "output_tokens", "total_tokens", "latency_ms", "stop_reason")  # a chat's usage, in order
 LIST_DENIED = ("Not allowed to list Bedrock models: give the app's IAM identity bedrock:ListFoundationModels and "
                "bedrock:ListInferenceProfiles (assets/iam/bedrock-playground.json), or type a model id.")
 
@@ -238,8 +240,7 @@ def stream_chat(model_id: str, messages: Sequence[dict], system: str = "", max_t
 
 
 def _answer(stream: Iterable[dict], model_id: str) -> Iterator[str | dict]:
-    usage: dict[str, Any] = {"input_tokens": None, "output_tokens": None, "total_tokens": None,
-                             "latency_ms": None, "stop_reason": None}
+    usage: dict[str, Any] = dict.fromkeys(USAGE)
     try:
         for event in stream:
             if "contentBlockDelta" in event:
@@ -310,6 +311,59 @@ def generate_images(model_id: str, prompt: str, width: int = 1024, height: int =
     if not images or not all(image.startswith(PNG_SIGNATURE) for image in images):
         raise ModelUnavailable(f"{model_id} answered without PNG images; try again, or another model.")
     return images
+
+
+# ---- show code ----------------------------------------------------------------------------------
+
+def chat_code(message: str, history: Sequence[dict], model_id: str, system: str = "", max_tokens: int = 512,
+              temperature: float = 0.7, top_p: float = 1.0, stop_sequences: str = "") -> str:
+    """Plain boto3 that sends the chat's request (the conversation up to its last message) and prints the answer
+    and the token usage: the last message and the second output of /bedrock_chat."""
+    messages = list(history or [])
+    if message and message.strip():  # before sending; after it, the history holds the message and the answer
+        messages.append({"role": "user", "content": message})
+    elif messages and messages[-1].get("role") == "assistant":
+        messages.pop()
+    request = chat_request(model_id, messages, system, max_tokens, temperature, top_p,
+                           parse_stop_sequences(stop_sequences))
+    return (
+        # JSON without true, false or null is a Python literal too (the request has none)
+        f"{_CLIENT}request = {json.dumps(request, indent=4, ensure_ascii=False)}\n"
+        "response = client.converse_stream(**request)\n"
+        f"answer, usage = \"\", dict.fromkeys({list(USAGE)})\n"
+        "for event in response[\"stream\"]:  # the answer arrives in pieces, then why it stopped and the usage\n"
+        "    if \"contentBlockDelta\" in event:\n"
+        "        answer += event[\"contentBlockDelta\"][\"delta\"].get(\"text\", \"\")\n"
+        "    elif \"messageStop\" in event:\n"
+        "        usage[\"stop_reason\"] = event[\"messageStop\"].get(\"stopReason\")\n"
+        "    elif \"metadata\" in event:\n"
+        "        counts = event[\"metadata\"].get(\"usage\", {})\n"
+        "        usage.update(input_tokens=counts.get(\"inputTokens\"), output_tokens=counts.get(\"outputTokens\"),\n"
+        "                     total_tokens=counts.get(\"totalTokens\"),\n"
+        "                     latency_ms=event[\"metadata\"].get(\"metrics\", {}).get(\"latencyMs\"))\n"
+        "print(json.dumps([answer, usage], ensure_ascii=False))\n"
+    )
+
+
+def images_code(prompt: str, model_id: str, width: int, height: int, seed: int = 0, count: int = 1) -> str:
+    """Plain boto3 that sends the same image request, saves the PNGs it answers and prints their file names (the
+    images /bedrock_images shows)."""
+    body = image_request(model_id, prompt, width, height, seed, count)
+    return (
+        f"import base64\n{_CLIENT}body = {json.dumps(body, indent=4, ensure_ascii=False)}\n"
+        f"response = client.invoke_model(modelId={model_id!r}, body=json.dumps(body),\n"
+        "                               contentType=\"application/json\", accept=\"application/json\")\n"
+        "names = []\n"
+        "for index, image in enumerate(json.loads(response[\"body\"].read())[\"images\"]):  # base64 PNGs\n"
+        "    names.append(f\"image-{index}.png\")\n"
+        "    with open(names[-1], \"wb\") as file:\n"
+        "        file.write(base64.b64decode(image))\n"
+        "print(json.dumps(names))\n"
+    )
+
+
+# Your AWS credentials and region (as for the app: aws configure, or AWS_* variables).
+_CLIENT = "import json\n\nimport boto3\n\nclient = boto3.client(\"bedrock-runtime\")  # your credentials and region\n"
 
 
 # ---- errors -------------------------------------------------------------------------------------

@@ -7,14 +7,11 @@ import argparse
 from deploy import endpoints, instances, jumpstart
 from deploy.context import Context
 from deploy.errors import UsageError
+from models.registry import spec
 
 
 def registry_default(task: str) -> str:
-    """The app registry's default checkpoint for a task (the launcher stays usable without the app's code)."""
-    try:
-        from models.registry import spec
-    except ImportError:
-        raise UsageError("Pass --model-id: the app's registry is not importable here.") from None
+    """The app registry's default checkpoint for a task."""
     try:
         return spec(task).checkpoints[0]
     except KeyError:

@@ -8,20 +8,13 @@ from typing import Any
 from deploy import instances
 from deploy.errors import DeployError, UsageError
 from deploy.resources import APP_TAG, check_name, describe_or_none, is_ours
+from models.registry import REGISTRY, REVISIONS
 
 DEFAULT_INSTANCE_TYPE = "ml.m5.xlarge"
 
-# The app's task keys -> HF_TASK, the pipeline the Hugging Face inference toolkit builds in the container.
-HF_TASKS = {
-    "sentiment": "text-classification",
-    "ner": "token-classification",
-    "zero_shot": "zero-shot-classification",
-    "fill_mask": "fill-mask",
-    "generate": "text-generation",
-    "qa": "question-answering",
-    "summarize": "summarization",
-    "translate": "translation_en_to_de",
-}
+# The app's task keys -> HF_TASK, the pipeline the Hugging Face inference toolkit builds in the container: from
+# the registry's entries (models.registry is plain data: the launcher still needs neither torch nor gradio).
+HF_TASKS = {key: task.hf_task for key, task in REGISTRY.items() if task.hf_task}
 
 # The Hugging Face inference container (AWS Deep Learning Container). transformers 4.51.3 still has
 # every pipeline above (transformers 5 dropped QA, summarization and translation pipelines). Tags
@@ -76,6 +69,7 @@ def huggingface_plan(name: str, task: str, model_id: str, role_arn: str, region:
     if not model_id.strip():
         raise UsageError("Give the Hub model id to deploy (e.g. --model-id openai-community/gpt2).")
     environment = {"HF_MODEL_ID": model_id, "HF_TASK": HF_TASKS[task]}
+    revision = revision or REVISIONS.get(model_id)  # the app's pin, where the registry has one
     if revision:
         environment["HF_MODEL_REVISION"] = revision
     instances.endpoint_type(instance_type)  # refuses types outside the allowlist

@@ -19,6 +19,19 @@ UNREAD_BYTES = 64 << 20
 UNREAD_PER_SESSION = 16
 # A session hash is a key gradio keeps in several places: its pages make 11 characters, gradio_client 36.
 SESSION_HASH_CHARS = 64
+# Decoding steps one summary or translation may take in all (pieces x each piece's longest output): random weights
+# never stop early, so the offline pack always runs them all. Measured on 2 busy cores (load 4.6): the offline BART
+# with 4 beams ~14 ms a step (4,096: about a minute), the offline T5 ~1.9 ms (32,768: about a minute). Real models
+# stop at their end token long before; at defaults this admits 28 summary pieces (distilbart: ~28,000 tokens) and
+# 128 sentences translated (a 5,000-character text of 40-character sentences).
+SUMMARIZE_DECODE_STEPS = 4_096
+TRANSLATE_DECODE_STEPS = 32_768
+# Models fine-tuned in the classifier lab kept in memory and on disk, one per session (least recent dropped first):
+# a MiniLM classifier is ~90 MB in float32, so 4 cost ~360 MB at most.
+MY_MODELS_KEPT = 4
+# gradio's upload cache (GRADIO_TEMP_DIR): (sweep every, delete files older than), in seconds. A CSV is read
+# into the examples box as soon as it is uploaded, and then deleted.
+UPLOAD_SWEEP = (600, 3600)
 # Time budget of one training run (train_classifier, train_lm, lstm_train): pass it to _common.guarded as
 # budget_s; other requests get Settings.time_budget_s (PLAYGROUND_TIME_BUDGET_S, default 300 s).
 TRAINING_BUDGET_S = 1_800
@@ -86,3 +99,5 @@ PROJECTION_SENTENCES = 50  # embedding projection: sentences, one per line
 PROJECTION_MIN_SENTENCES = 3  # fewer leave nothing for a second axis to show
 PROJECTION_TOKENS = 128  # tokens of one sentence
 PROJECTION_CHARS = 10_000  # all sentences together
+# Attention over generated text (the Text generation tab): the prompt's tokens and the new ones, every one drawn
+GENERATED_ATTENTION_TOKENS = 128

@@ -22,7 +22,7 @@ from typing import Any
 
 import config
 import state
-from models import offline, remote, snippets
+from models import limits, offline, remote, snippets
 from models.errors import InputError, ModelUnavailable
 from models.registry import REGISTRY, REVISIONS, TOKENIZERS, spec
 
@@ -64,6 +64,8 @@ class Resolved:
         """What `from_pretrained` takes in a snippet: the Hub id, or the folder on this machine."""
         if self.source == "offline":
             return str(offline.entry_path(self.offline_entry))
+        if self.source == "session":  # the folder the user saves their own copy to (the app's is not theirs)
+            return MY_MODEL_FOLDER
         return self.location
 
     @property
@@ -184,7 +186,7 @@ def resolve(task: str, choice: str | None = None) -> Resolved:
     choice = chosen(task, choice)
     task_spec = spec(task)
     if choice == MY_MODEL:
-        mine = state.session_models.get(task)
+        mine = state.session_models.get((task, my_model_owner()))
         location = str(mine.resolved.location) if mine else f"session:{task}"
         return Resolved(task, choice, location, "session", task_spec.model_class)
     if choice.startswith(SAGEMAKER_PREFIX):
@@ -556,20 +558,40 @@ MY_MODEL = "My model (fine-tuning lab)"
 # Pickers that list MY_MODEL from start-up: a dropdown only accepts choices it was built with,
 # so a choice that appeared later would be refused to API callers and to pages already open.
 MY_MODEL_TASKS = ("sentiment",)
+MY_MODEL_FOLDER = "my-model"  # Show code's folder for a MY_MODEL: the user's own save_pretrained target
 
 
-def register_session_model(task: str, model: Any, tokenizer: Any, folder: Path) -> None:
-    """Serve `model` as the MY_MODEL choice of `task` from now on; `folder` holds its save_pretrained copy."""
+def my_model_owner() -> str:
+    """Whose MY_MODEL a request sees: its session's (state.owner), or everyone's one ("") when the operator
+    shares it (Settings.shared_my_model)."""
+    return "" if config.current().shared_my_model else state.owner.get()
+
+
+def register_session_model(task: str, model: Any, tokenizer: Any, folder: Path) -> list[Path]:
+    """Serve `model` as the MY_MODEL choice of `task` for this request's owner (my_model_owner) from now on;
+    `folder` holds its save_pretrained copy. Keeps limits.MY_MODELS_KEPT models, the least recently used dropped
+    first; returns the folders of those dropped (the caller deletes them)."""
     if task not in MY_MODEL_TASKS:
         raise KeyError(f"{task!r} offers no {MY_MODEL!r} choice; known: {', '.join(MY_MODEL_TASKS)}")
     resolved = Resolved(task, MY_MODEL, str(folder), "session", spec(task).model_class)
+    key = (task, my_model_owner())
+    dropped = []
     with state.lock:
-        state.session_models[task] = Loaded(resolved, model.eval(), tokenizer, _nbytes(model))
+        state.session_models[key] = Loaded(resolved, model.eval(), tokenizer, _nbytes(model))
+        state.session_models.move_to_end(key)
+        while len(state.session_models) > limits.MY_MODELS_KEPT:
+            _, old = state.session_models.popitem(last=False)
+            dropped.append(Path(old.resolved.location))
+    return [path for path in dropped if path != Path(folder)]
 
 
 def _session_model(task: str) -> Loaded:
+    key = (task, my_model_owner())
     with state.lock:
-        if task in state.session_models:
-            return state.session_models[task]
-    raise InputError(f"No model has been fine-tuned in this app yet. Train one in the Fine-tuning lab tab, "
-                     f"then pick {MY_MODEL!r} again (or pick another model).")
+        if key in state.session_models:
+            state.session_models.move_to_end(key)
+            return state.session_models[key]
+    whose = "in this app" if key[1] == "" else "in this session (each browser tab or API client has its own)"
+    raise InputError(f"No model has been fine-tuned {whose} yet. Train one in the Fine-tuning lab tab, then pick "
+                     f"{MY_MODEL!r} again (or pick another model). The app keeps the {limits.MY_MODELS_KEPT} most "
+                     "recently used.")

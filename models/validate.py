@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from models.errors import InputError
 
@@ -32,13 +33,21 @@ def characters(value: str, what: str) -> str:
 
 def number(value: object, what: str, low: float, high: float) -> float:
     """A finite number within [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool):  # a checkbox's value, not a number (True would pass as 1)
+        raise InputError(f"{what.capitalize()} must be a number between {low:g} and {high:g}; got {value}.")
+    if not isinstance(value, (int, float)):
         try:
             value = float(value)  # gradio may pass numbers as strings from some clients
         except (TypeError, ValueError):
             raise InputError(f"{what.capitalize()} must be a number between {low:g} and {high:g}.") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise InputError(f"{what.capitalize()} must be between {low:g} and {high:g}; got {value}.")
+    try:
+        inside = math.isfinite(value) and low <= value <= high
+    except OverflowError:  # an integer too large for a float
+        inside = False
+    if not inside:
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1 if isinstance(value, int) else 0
+        shown = f"a number of about {digits:,} digits" if digits > 20 else str(value)  # never a 4,000-digit echo
+        raise InputError(f"{what.capitalize()} must be between {low:g} and {high:g}; got {shown}.")
     return float(value)
 
 
@@ -48,3 +57,37 @@ def integer(value: object, what: str, low: int, high: int) -> int:
     if number_value != int(number_value):
         raise InputError(f"{what.capitalize()} must be a whole number between {low} and {high}.")
     return int(number_value)
+
+
+def position_table(model: Any, tokenizer: Any = None) -> int | None:
+    """How many positions the model's position table holds (GPT-2's n_positions, BERT's and BART's
+    max_position_embeddings), capped by the tokenizer's model_max_length when given (RoBERTa's table of 514 holds
+    512 tokens): no sequence may run past it. None for relative positions (T5), which have no table."""
+    config = model.config
+    if getattr(config, "relative_attention_num_buckets", None) is not None:
+        return None
+    for key in ("n_positions", "max_position_embeddings"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            most = getattr(tokenizer, "model_max_length", None)
+            return min(value, most) if isinstance(most, int) and most < 100_000 else value  # larger: "no limit"
+    return None
+
+
+def fits_positions(model: Any, prompt_tokens: int, new_tokens: int, what: str = "The prompt",
+                   tokenizer: Any = None) -> None:
+    """An InputError saying what to shorten or lower when `prompt_tokens` plus `new_tokens` (0 for a model that
+    reads only) run past the model's position table: checked before running, since past it the model fails with
+    an IndexError part-way."""
+    limit = position_table(model, tokenizer)
+    if limit is None or prompt_tokens + new_tokens <= limit:
+        return
+    if new_tokens == 0:
+        raise InputError(f"{what} is {prompt_tokens:,} tokens; this model reads at most {limit:,} (its position "
+                         "table). Shorten it.")
+    if prompt_tokens >= limit:
+        raise InputError(f"{what} is {prompt_tokens:,} tokens; this model has {limit:,} positions for the prompt and "
+                         f"the new tokens together, so it takes at most {limit - 1:,} prompt tokens. Shorten it.")
+    raise InputError(f"{what} ({prompt_tokens:,} tokens) and {new_tokens:,} new tokens make "
+                     f"{prompt_tokens + new_tokens:,}, more than this model's {limit:,} positions. Lower max new "
+                     f"tokens to {limit - prompt_tokens:,} or shorten {what.lower()}.")

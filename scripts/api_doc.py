@@ -24,10 +24,16 @@ RESULTS = {
     "compare_word": "the per-layer cosine similarity of the word's two contextual vectors.",
     "sentiment": "every class with its probability.",
     "ner": "the entities over the text, and a list of {entity_group, word, score, start, end}.",
+    "ner_tokens": "every token's tag over the text, and a list of {token, tag, score, start, end} (O included): "
+                  "/ner merges these into its entities, each entity's score the mean of its tokens'.",
     "zero_shot": "every candidate label with its score.",
     "fill_mask": "the candidate tokens with their scores, and a list of {token_str, score, sequence}.",
     "generate": "while streaming, the text so far; at the end the first sequence's full text, and a list of all "
                 "sequences.",
+    "generate_attention": "a heatmap, and {text, tokens, prompt_tokens, layer, head, attention}: row i is what "
+                          "the position that wrote new token i attended to (new tokens x all tokens, each row "
+                          "summing to 1, 0 from that token on); text is /generate's first sequence for the same "
+                          "settings.",
     "qa": "the answer's text, the context with the answer marked, and a list of {answer, score, start, end}.",
     "summarize": "the summary's text.",
     "translate": "the translated text.",
@@ -112,6 +118,15 @@ It honours boto3's own configuration (profiles, `AWS_ENDPOINT_URL`, region), nev
 secrets, and every command is safe to repeat. Its other commands (endpoints, JumpStart) are in
 [aws.md](aws.md).
 
+## Links
+
+A page address can open any view with its inputs filled in: `?open=<api_name>&<input>=<value>&...`, the
+inputs named as below (one left out keeps its default). The view's tab is selected and the view runs, unless
+it trains, calls Bedrock, needs a trained LSTM first, or asks for more than {link_tokens} new tokens: those are
+filled only. Each value is checked as its input is (caps, choices from the list); a bad one is an error that
+says what is wrong. Each view's **Copy link** button makes such a link from its current inputs, e.g.
+`http://127.0.0.1:7860/?open=cross_attention&text=The+house+is+wonderful.&target_language=German`.
+
 ## Endpoints
 
 Call them as `client.predict(*inputs, api_name="/name")` (or `client.submit(...)` to read streamed results
@@ -126,10 +141,12 @@ def render() -> str:
     config.use(config.load_settings(["--models", "hub"], {}))
     try:
         import app
+        from tabs import _common
 
         demo = app.build_demo()
         info = demo.get_api_info()["named_endpoints"]
-        parts = [HEADER.replace("{task_keys}", ", ".join(f"`{key}`" for key in config.TASK_KEYS))]
+        parts = [HEADER.replace("{task_keys}", ", ".join(f"`{key}`" for key in config.TASK_KEYS))
+                 .replace("{link_tokens}", str(_common.LINK_RUN_NEW_TOKENS))]
         for tab, names in _by_tab(demo, info).items():
             parts.append(f"### {tab}\n")
             parts += [_endpoint(name, info[name], streamed) for name, streamed in names]

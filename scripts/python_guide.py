@@ -23,13 +23,21 @@ def render() -> str:
     import app
     from tabs import _common
 
-    examples = _first_examples(app.build_demo())
+    demo = app.build_demo()
+    examples = _first_examples(demo)
     parts = [HEADER]
-    for api_name, (code_fn, inputs) in _common.SNIPPETS.items():
+    for api_name, inputs in public_endpoints(demo).items():
+        code_fn, inputs = _common.SNIPPETS.get(api_name, (None, inputs))
         values = [examples.get(component._id, component.value) for component in inputs]
-        parts.append(f"## `/{api_name}`\n\nWith transformers:\n\n{_plain(code_fn, values)}\n\n"
+        plain = _plain(code_fn, values) if code_fn else NO_PANEL
+        parts.append(f"## `/{api_name}`\n\n{plain}\n\n"
                      f"With this app:\n\n```python\n{_common.client_code(api_name, values, URL)}```\n")
     return "\n".join(parts).replace(f"{ROOT}/", "")  # paths relative to the repository
+
+
+def public_endpoints(demo) -> dict[str, list]:
+    """api_name -> its input components, for every endpoint the app publishes, in the order the tabs build them."""
+    return {fn.api_name: list(fn.inputs) for fn in demo.fns.values() if fn.api_visibility == "public"}
 
 
 def _first_examples(demo) -> dict[int, object]:
@@ -45,6 +53,11 @@ def _first_examples(demo) -> dict[int, object]:
     return first
 
 
+# Endpoints without a Show code panel: they read the app's own configuration, or list what it can call.
+NO_PANEL = ("_No Show code panel: this endpoint reports what the app can reach (its AWS configuration, the models "
+            "it may call); the call below asks it._")
+
+
 def _plain(code_fn, values: list) -> str:
     from models import snippets
     from models.errors import InputError, ModelUnavailable
@@ -54,21 +67,22 @@ def _plain(code_fn, values: list) -> str:
     except (InputError, ModelUnavailable, OSError):
         # Some snippets depend on the running app: the loaded tokenizer (where to cut long text), or
         # a model trained in the tab. Their Show code panel has them.
-        return ("_This snippet depends on the running app (a loaded or freshly trained model): "
+        return ("With transformers: _this snippet depends on the running app (a loaded or freshly trained model): "
                 "the tab's Show code panel gives it._")
     modules, footer = snippets.split(code)
     if not modules:
-        return f"```python\n{code}```"
+        library = "boto3" if "import boto3" in code else "transformers"
+        return f"With {library}:\n\n```python\n{code}```"
     files = " and ".join(f"[models/snippets/{name}.py](../models/snippets/{name}.py)" for name in modules)
-    return f"The panel prints {files} in full, then:\n\n```python\n{footer}```"
+    return f"With transformers: the panel prints {files} in full, then:\n\n```python\n{footer}```"
 
 
 HEADER = """# Use it from Python
 
-Every tab of Transformers Playground is two lines of Python away. Each section below shows the same
-example twice: with plain transformers (on the Hub model the tab uses by default), and with
-`gradio_client` against a running app (`./run.sh`, then the URL it prints). These are the exact
-snippets each tab's **Show code** panel generates; the panel fills in your own inputs and model.
+Every tab of Transformers Playground is two lines of Python away. Each section below, one per endpoint the
+app publishes, shows the same example twice: with plain transformers (on the Hub model the tab uses by default;
+boto3 for Bedrock), and with `gradio_client` against a running app (`./run.sh`, then the URL it prints). These
+are the exact snippets each tab's **Show code** panel generates; the panel fills in your own inputs and model.
 Where a tab runs an algorithm of its own (question answering's windows, long texts cut into sentences,
 the trainings, self-attention from scratch...), that algorithm is a module of `models/snippets/` that the
 app itself runs: the panel prints the module in full, then the lines below, so the code you copy is the

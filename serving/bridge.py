@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
-from serving.state import SERVING
+import state
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -49,8 +49,8 @@ def stop_requested() -> bool:
 
 def running(name: str | None = None) -> int:
     """Works running now (counted from start(), so one about to run is never missed), in all or of one name."""
-    with SERVING.lock:
-        return sum(SERVING.running.values()) if name is None else SERVING.running[name]
+    with state.serving.lock:
+        return sum(state.serving.running.values()) if name is None else state.serving.running[name]
 
 
 def submit(job: Callable[[], None]) -> None:
@@ -61,20 +61,20 @@ def submit(job: Callable[[], None]) -> None:
     with a new thread each, 12.3-14.2 ms reused). Daemons, so a stuck job never holds up exit. job() must catch
     its own exceptions.
     """
-    with SERVING.lock:
-        spawn = SERVING.idle == 0
+    with state.serving.lock:
+        spawn = state.serving.idle == 0
         if not spawn:
-            SERVING.idle -= 1  # an idle thread will take this job
+            state.serving.idle -= 1  # an idle thread will take this job
     if spawn:
         threading.Thread(target=_serve, name="serving", daemon=True).start()
-    SERVING.jobs.put(job)
+    state.serving.jobs.put(job)
 
 
 def _serve() -> None:
     while True:
-        SERVING.jobs.get()()
-        with SERVING.lock:
-            SERVING.idle += 1
+        state.serving.jobs.get()()
+        with state.serving.lock:
+            state.serving.idle += 1
 
 
 class _Channel:
@@ -99,14 +99,14 @@ class _Channel:
             if self.started or self.closed:
                 return
             self.started = True
-        with SERVING.lock:
-            SERVING.running[self.name] += 1
+        with state.serving.lock:
+            state.serving.running[self.name] += 1
         submit(self._run)
 
     def _run(self) -> None:
         outcome = self.context.run(self._call)
-        with SERVING.lock:
-            SERVING.running[self.name] -= 1  # before the reader can see the end: ended means not running
+        with state.serving.lock:
+            state.serving.running[self.name] -= 1  # before the reader can see the end: ended means not running
         self._put(*outcome)
 
     def _call(self) -> tuple[str, Any]:

@@ -27,8 +27,8 @@ from typing import Any
 import gradio as gr
 
 import config
+import state
 from serving.bridge import Bridge
-from serving.state import SERVING
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +39,35 @@ GRACE_S = 5.0
 
 def overdue() -> int:
     """Requests past their budget whose work has not returned yet (each is in its last, uninterruptible step)."""
-    with SERVING.lock:
-        SERVING.late = _still_running()
-        return len(SERVING.late)
+    with state.serving.lock:
+        state.serving.late = _still_running()
+        return len(state.serving.late)
 
 
 def _still_running() -> set[Bridge]:
     """The late requests whose work has not returned (lock held); the others are dropped: each holds its inputs."""
-    return {late for late in SERVING.late if not late.finished}
+    return {late for late in state.serving.late if not late.finished}
 
 
 def _unchanged(exc: Exception) -> Exception:
     return exc
+
+
+def own_session() -> None:
+    """Mark this request's context (copied into its bridge thread) with the gradio session it comes from
+    (state.owner), so that per-session state such as a fine-tuned "My model" is that session's own."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    state.owner.set(getattr(request, "session_hash", None) or "")
+
+
+def is_guarded(fn: Callable) -> bool:
+    """Whether `fn` is a handler made by `handler` (it runs within a budget and turns errors into messages)."""
+    return getattr(fn, GUARDED, False)
+
+
+GUARDED = "__budgeted__"  # set on every handler `handler` makes
 
 
 def handler(fn: Callable, budget_s: float | None = None,
@@ -68,6 +85,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         return _Deadline(budget_s if budget_s is not None else config.current().time_budget_s)
 
     def called(args: tuple, kwargs: dict) -> Bridge:
+        own_session()
         return Bridge(lambda emit, should_stop: fn(*args, **kwargs), name=name)
 
     if kind == "call":
@@ -80,6 +98,7 @@ def handler(fn: Callable, budget_s: float | None = None,
             if isinstance(result, Bridge):
                 raise TypeError(f"{name} returns a Bridge: annotate it `-> Bridge[...]` so that it streams")
             return result
+        setattr(call, GUARDED, True)
         return call
 
     @functools.wraps(fn)
@@ -87,6 +106,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         deadline, source = budget(), None
         try:
             if kind == "iterate":
+                own_session()
                 source = Bridge.iterate(lambda: fn(*args, **kwargs), name=name)
             else:
                 source = await deadline.result(called(args, kwargs))
@@ -101,6 +121,7 @@ def handler(fn: Callable, budget_s: float | None = None,
         finally:  # gradio closed the stream (the client went away) or it failed: stop the work
             if source is not None:
                 source.close()
+    setattr(stream, GUARDED, True)
     return stream
 
 
@@ -143,8 +164,8 @@ class _Deadline:
         bridge.close()
         stopped = await bridge.ended(min(GRACE_S, self.budget_s / 4))
         if not stopped:
-            with SERVING.lock:
-                SERVING.late = _still_running() | {bridge}
+            with state.serving.lock:
+                state.serving.late = _still_running() | {bridge}
         log.warning("a request ran past its %g s budget; its work %s", self.budget_s,
                     "stopped" if stopped else "is finishing its current step in the background")
         return _timeout_error(self.budget_s, stopped)

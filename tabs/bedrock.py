@@ -14,6 +14,12 @@ from tabs import _common
 
 TITLE = "Bedrock playground"
 SIZES = [f"{width}x{height}" for width, height in bedrock.IMAGE_SIZES]
+PLAIN = "Plain boto3 (the same request)"
+# Examples (and docs/python.md's): widely offered on-demand models; Refresh models lists what this account has.
+CHAT_EXAMPLE = "Explain self-attention to a ten-year-old in three sentences."
+DEFAULT_CHAT_MODEL = "amazon.nova-lite-v1:0"
+IMAGE_EXAMPLE = "A watercolour robot reading a book under a tree"
+DEFAULT_IMAGE_MODEL = "amazon.titan-image-generator-v2:0"
 
 
 def status_note() -> str:
@@ -47,12 +53,20 @@ def chat(message: str, history: list[dict], model_id: str, system: str, max_toke
             yield [*messages, {"role": "assistant", "content": answer}], gr.skip(), ""
 
 
-def images(prompt: str, model_id: str, size: str, seed: int, count: int) -> list[Image.Image]:
+def _size(size: str) -> tuple[int, int]:
     width, _, height = (size or "").partition("x")
     if not (width.isdigit() and height.isdigit()):
         raise InputError(f"Pick a size from the list ({', '.join(SIZES)}).")
-    pngs = bedrock.generate_images(model_id, prompt, int(width), int(height), seed, count)
+    return int(width), int(height)
+
+
+def images(prompt: str, model_id: str, size: str, seed: int, count: int) -> list[Image.Image]:
+    pngs = bedrock.generate_images(model_id, prompt, *_size(size), seed, count)
     return [Image.open(io.BytesIO(png)) for png in pngs]
+
+
+def images_code(prompt: str, model_id: str, size: str, seed: int, count: int) -> str:
+    return bedrock.images_code(prompt, model_id, *_size(size), seed, count)
 
 
 def build() -> None:
@@ -60,7 +74,7 @@ def build() -> None:
                     "the Converse API (one request shape for every provider, answers streamed), and images "
                     "through Titan Image Generator or Nova Canvas. Nothing runs on this machine.")
     note = gr.Markdown()
-    gr.on(None, status_note, None, note, api_name="bedrock_status")  # at each page load
+    gr.on(None, _common.guarded(status_note), None, note, api_name="bedrock_status")  # at each page load
     refresh = gr.Button("Refresh models", size="sm")
     with gr.Accordion("Model ids (as the API returns them)", open=False):
         listing = gr.JSON(label="Models")
@@ -89,10 +103,13 @@ def _chat_section() -> gr.Dropdown:
             top_p = gr.Slider(0.01, 1.0, value=1.0, step=0.01, label="Top-p (1.0: not sent)")
             stops = gr.Textbox(label=f"Stop sequences (one per line, up to {bedrock.STOP_SEQUENCES})", lines=2)
             usage = gr.JSON(label="Token usage")
-    event = gr.on([send.click, message.submit], _common.guarded(chat),
-                  [message, chatbot, model, system, max_tokens, temperature, top_p, stops],
-                  [chatbot, usage, message], api_name="bedrock_chat", concurrency_limit=4)
+    gr.Examples([[CHAT_EXAMPLE, DEFAULT_CHAT_MODEL]], [message, model])
+    inputs = [message, chatbot, model, system, max_tokens, temperature, top_p, stops]
+    event = gr.on([send.click, message.submit], _common.guarded(chat), inputs, [chatbot, usage, message],
+                  api_name="bedrock_chat", concurrency_limit=4)
     stop.click(None, None, None, cancels=[event], api_visibility="private")
+    # Links fill the chat without sending it: every call is billed to the account.
+    _common.show_code(event, "bedrock_chat", inputs, bedrock.chat_code, link_runs=False, plain_label=PLAIN)
     return model
 
 
@@ -112,6 +129,9 @@ def _image_section() -> gr.Dropdown:
         with gr.Column():
             gallery = gr.Gallery(label="Images", format="png", columns=2,
                                  buttons=["download", "download_all", "fullscreen"])
-    gr.on([button.click, prompt.submit], _common.guarded(images), [prompt, model, size, seed, count], gallery,
-          api_name="bedrock_images", concurrency_limit=2)
+    gr.Examples([[IMAGE_EXAMPLE, DEFAULT_IMAGE_MODEL]], [prompt, model])
+    inputs = [prompt, model, size, seed, count]
+    event = gr.on([button.click, prompt.submit], _common.guarded(images), inputs, gallery, api_name="bedrock_images",
+                  concurrency_limit=2)
+    _common.show_code(event, "bedrock_images", inputs, images_code, link_runs=False, plain_label=PLAIN)
     return model

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
+import config
 from models import limits, loader
 from models.errors import InputError
 from models.tasks import finetune
@@ -68,7 +69,10 @@ def read_upload(path: str | None) -> str:
     if not path:
         return gr.skip()
     with open(path, "rb") as handle:
-        raw = handle.read(limits.FINETUNE_CSV_CHARS * 4 + 1)
+        raw = handle.read(limits.FINETUNE_CSV_CHARS * 4 + 1)  # a character is at most 4 bytes in UTF-8
+    if len(raw) > limits.FINETUNE_CSV_CHARS * 4:  # said before decoding: a cut read ends mid-character
+        raise InputError(f"The file is over {limits.FINETUNE_CSV_CHARS * 4 / 1e6:g} MB, more than "
+                         f"{limits.FINETUNE_CSV_CHARS:,} characters can take; upload a smaller CSV.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -79,10 +83,12 @@ def read_upload(path: str | None) -> str:
 
 
 def saved_note(result: dict) -> tuple[str, str]:
+    whose = ("everyone using this app sees it" if config.current().shared_my_model else
+             f"only this browser tab or API client sees it; the app keeps the {limits.MY_MODELS_KEPT} most recent")
     note = (f"✅ Held-out accuracy **{result['accuracy']:.1%}** on {result['test_examples']} examples. "
-            f"The model now serves the **Sentiment** tab as **{loader.MY_MODEL}** (pick it there) and is saved "
-            f"in `{result['saved_to']}` (safetensors). The code below reloads it.")
-    return note, finetune.reload_code(result["saved_to"])
+            f"The model now serves the **Sentiment** tab as **{loader.MY_MODEL}** (pick it there; {whose}) and "
+            f"is saved in {result['saved_to']} (safetensors). The code below saves your own copy and reloads it.")
+    return note, finetune.reload_code()
 
 
 def lm_note(result: dict) -> str:
@@ -167,7 +173,7 @@ def _classifier_section() -> None:
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(_common.guarded(saved_note), result, [note, reload], api_visibility="private")
     upload.upload(_common.guarded(read_upload), upload, examples, api_visibility="private")
-    _common.show_code(event, "train_classifier", inputs, finetune.classifier_code)
+    _common.show_code(event, "train_classifier", inputs, finetune.classifier_code, link_runs=False)
 
 
 def _pairs_section() -> None:
@@ -220,4 +226,4 @@ def _lm_section() -> None:
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(lm_note, result, note, api_visibility="private")
-    _common.show_code(event, "train_lm", inputs, finetune.lm_code)
+    _common.show_code(event, "train_lm", inputs, finetune.lm_code, link_runs=False)

@@ -8,7 +8,7 @@ from models.tasks import generate
 from models.tasks.generate import GenerationSettings
 from serving.bridge import Bridge
 from tabs import _common
-from tabs._views import charts, highlight
+from tabs._views import charts, figures, highlight
 
 TITLE = "Text generation"
 EXAMPLES = [
@@ -58,11 +58,21 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
         lambda texts: tuple(texts.get(strategy, "") for strategy in generate.STRATEGIES))
 
 
+def attend(prompt: str, settings: GenerationSettings, layer: int = -1, head: int = -1, choice: str | None = None,
+           progress=gr.Progress()) -> tuple:
+    result = generate.attending(prompt, settings, layer, head, choice, _common.progress_callback(progress))
+    return figures.generated_attention(result), result
+
+
 # The endpoints' inputs, one per setting (API.md's order), made into one GenerationSettings per call.
 RUN = _common.with_settings(run, GenerationSettings.checked)
 CODE = _common.with_settings(generate.code, GenerationSettings.checked)
 THINK = _common.with_settings(think, GenerationSettings.checked)
+THINK_CODE = _common.with_settings(generate.probabilities_code, GenerationSettings.checked)
+ATTEND = _common.with_settings(attend, GenerationSettings.checked)
+ATTEND_CODE = _common.with_settings(generate.attention_code, GenerationSettings.checked)
 COMPARE = _common.with_settings(compare, compare_settings)
+COMPARE_CODE = _common.with_settings(generate.compare_code, compare_settings)
 
 
 def pick_strategy(strategy: str, num_beams: int) -> tuple:
@@ -115,7 +125,14 @@ def _controls() -> dict:
     return c
 
 
-def _thinking_panel(inputs: list):
+def after_attention(result: object) -> tuple:
+    view, caption = highlight.attended_step(result, 1)  # checks what the browser sent back
+    steps = len(result["attention"]) if view else 1
+    # A slider needs minimum < maximum, even for a one-step generation.
+    return gr.update(maximum=max(steps, 2), value=1), view, caption
+
+
+def _thinking_panel(inputs: list, strategy: gr.Radio):
     with gr.Accordion("What the model was thinking", open=False):
         gr.Markdown("Re-runs the same settings (same seed, same text) and colours each generated token of "
                     "the first sequence by the probability the model gave it. Click a token, or move the "
@@ -136,6 +153,36 @@ def _thinking_panel(inputs: list):
     step.release(charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
     tokens.select(step_from_click, None, step, api_visibility="private").then(
         charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
+    _common.show_code(event, "generate_probabilities", inputs, THINK_CODE, link_also={"strategy": strategy})
+    return event
+
+
+def _attention_panel(inputs: list, strategy: gr.Radio):
+    with gr.Accordion("What each new token was written from (attention)", open=False):
+        gr.Markdown("Re-runs the same settings (same seed, same text), then reads GPT-2's attention at each step: "
+                    "row *i* is what the position that wrote new token *i* attended to, over the prompt and the "
+                    "tokens written before it (a causal model never sees a later one). Move the slider to read one "
+                    f"step over the text. Up to {limits.GENERATED_ATTENTION_TOKENS} tokens, prompt included.")
+        with gr.Row():
+            layer = gr.Slider(-1, 11, value=-1, step=1, label="Layer (counted from 0; -1: the mean of all layers)",
+                              info="GPT-2 has 12 layers, distilgpt2 6, the offline stand-in 2.")
+            head = gr.Slider(-1, 11, value=-1, step=1, label="Head (counted from 0; -1: the mean of the heads)",
+                             info="12 heads per layer (the offline stand-in: 2).")
+        button = gr.Button("Show attention")
+        plot = gr.Plot(label="Attention at each step", show_label=False)
+        with gr.Row():
+            step = gr.Slider(1, limits.GENERATE_NEW_TOKENS, value=1, step=1, label="Step")
+            caption = gr.Markdown()
+        attended = gr.HighlightedText(label="What it looked at (share of its attention, over the largest)",
+                                      combine_adjacent=False, show_legend=False)
+        raw = gr.JSON(label="Every step (as the API returns it)", open=False)
+    inputs = [*inputs[:-1], layer, head, inputs[-1]]
+    event = button.click(_common.guarded(ATTEND), inputs, [plot, raw], api_name="generate_attention",
+                         concurrency_id=_common.concurrency_id("generate"))
+    event.success(_common.guarded(after_attention), raw, [step, attended, caption], api_visibility="private")
+    step.release(_common.guarded(highlight.attended_step), [raw, step], [attended, caption],
+                 api_visibility="private")
+    _common.show_code(event, "generate_attention", inputs, ATTEND_CODE, link_also={"strategy": strategy})
     return event
 
 
@@ -151,8 +198,10 @@ def _compare_panel(c: dict, prompt: gr.Textbox, picker: gr.Dropdown):
             boxes = [gr.Textbox(label=strategy.capitalize(), lines=6) for strategy in generate.STRATEGIES]
     inputs = [prompt, c["max_new_tokens"], c["temperature"], c["top_k"], c["top_p"], c["seed"], beams,
               c["repetition_penalty"], c["no_repeat_ngram_size"], picker]
-    return button.click(_common.guarded(COMPARE), inputs, boxes, api_name="generate_compare",
-                        concurrency_id=_common.concurrency_id("generate"))
+    event = button.click(_common.guarded(COMPARE), inputs, boxes, api_name="generate_compare",
+                         concurrency_id=_common.concurrency_id("generate"))
+    _common.show_code(event, "generate_compare", inputs, COMPARE_CODE)
+    return event
 
 
 def build() -> None:
@@ -182,8 +231,9 @@ def build() -> None:
               c["no_repeat_ngram_size"], picker]
     event = gr.on([button.click, prompt.submit], _common.guarded(RUN), inputs, [first, every],
                   api_name="generate", concurrency_id=_common.concurrency_id("generate"))
-    _common.show_code(event, "generate", inputs, CODE)
-    thinking = _thinking_panel(inputs)
+    _common.show_code(event, "generate", inputs, CODE, link_also={"strategy": c["strategy"]})
+    thinking = _thinking_panel(inputs, c["strategy"])
+    attention = _attention_panel(inputs, c["strategy"])
     side_by_side = _compare_panel(c, prompt, picker)
     # Cancelling cancels the handler's task, which closes its bridge: generation stops at its next step.
-    stop.click(None, None, None, cancels=[event, thinking, side_by_side], api_visibility="private")
+    stop.click(None, None, None, cancels=[event, thinking, attention, side_by_side], api_visibility="private")

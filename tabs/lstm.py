@@ -84,7 +84,7 @@ def build() -> None:
                   api_name="lstm_train",
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
-    _common.show_code(event, "lstm_train", [steps], lstm.train_code)
+    _common.show_code(event, "lstm_train", [steps], lstm.train_code, link_runs=False)  # a link never trains
     _translate_section()
 
 
@@ -101,10 +101,14 @@ def _translate_section() -> None:
         with gr.Column():
             from_lstm = gr.Textbox(label="LSTM (greedy, until <eos>)")
             from_t5 = gr.Textbox(label="T5 (the Translation tab's model)")
+            _common.link_to("cross_attention", {"text": text, "choice": picker},
+                            "See where T5 looks while it translates this sentence (its cross-attention) →",
+                            fixed={"target_language": "German"})
     event = gr.on([button.click, text.submit], _common.guarded(lstm.translate), [text, picker],
                   [from_lstm, from_t5], api_name="lstm_translate",
                   concurrency_id=_common.concurrency_id("translate"))
-    _common.show_code(event, "lstm_translate", [text, picker], lstm.translate_code)
+    # Links fill these two without running them: they need an LSTM trained first.
+    _common.show_code(event, "lstm_translate", [text, picker], lstm.translate_code, link_runs=False)
     gr.Markdown("### Compare")
     compare_button = gr.Button("Compare on the held-out phrases")
     with gr.Row():
@@ -114,3 +118,4 @@ def _translate_section() -> None:
     compared = compare_button.click(_common.guarded(compare), picker, comparison, api_name="lstm_compare",
                                     concurrency_id=_common.concurrency_id("translate"))
     compared.success(_common.guarded(comparison_view), comparison, [figure, table], api_visibility="private")
+    _common.show_code(compared, "lstm_compare", [picker], lstm.compare_code, link_runs=False)

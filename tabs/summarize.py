@@ -23,8 +23,10 @@ def settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repea
                                              no_repeat_ngram_size)
 
 
-def run(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size, choice,
-        progress=gr.Progress()) -> str:
+# The settings default to None in the signature: gradio then lists them as optional (default null, the model's own)
+# for API callers, as the empty boxes are on the page.
+def run(text, max_new_tokens=None, min_new_tokens=None, num_beams=None, length_penalty=None,
+        no_repeat_ngram_size=None, choice=None, progress=gr.Progress()) -> str:
     chosen = settings(max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat_ngram_size)
     return summarize.summarize(text, chosen, choice, _common.progress_callback(progress))
 
@@ -39,6 +41,17 @@ def code(text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_rep
     return summarize.code(text, chosen, choice)
 
 
+def _own_setting(label: str, low: float, high: float, precision: int | None = 0) -> gr.Number:
+    return gr.Number(None, minimum=low, maximum=high, precision=precision, label=label, placeholder="the model's own")
+
+
+def own_settings(choice: str) -> list:
+    """Each setting's box, its placeholder showing what the picked model uses when the box is left empty."""
+    own = summarize.model_defaults(choice)
+    return [gr.update(placeholder=f"the model's own: {own[name]}" if name in own else "the model's own")
+            for name in summarize.OWN_NAMES]
+
+
 def build() -> None:
     _common.explain(
         "An encoder reads the whole text; a decoder writes the summary token by token, here with beam "
@@ -49,15 +62,16 @@ def build() -> None:
         with gr.Column():
             text = gr.Textbox(label="Text", lines=10, max_length=limits.SUMMARIZE_CHARS,
                               info=f"Up to {limits.SUMMARIZE_CHARS:,} characters.")
+            # Empty means the model's own setting (its generation config), as for an API call that leaves it out;
+            # each box shows that value once the model is picked (`own_settings`).
             with gr.Row():
-                max_new_tokens = gr.Slider(1, limits.SEQ2SEQ_NEW_TOKENS, value=60, step=1, label="Max new tokens")
-                min_new_tokens = gr.Slider(0, limits.SEQ2SEQ_NEW_TOKENS, value=20, step=1, label="Min new tokens")
-                num_beams = gr.Slider(1, limits.SEQ2SEQ_BEAMS, value=4, step=1, label="Beams")
-            with gr.Accordion("More settings (defaults: distilbart's and t5-small's own)", open=False):
-                length_penalty = gr.Slider(0.0, limits.LENGTH_PENALTY_MAX, value=2.0, step=0.1,
-                                           label="Length penalty (above 1 favours longer summaries)")
-                no_repeat = gr.Slider(0, limits.NO_REPEAT_NGRAM_MAX, value=3, step=1,
-                                      label="No-repeat n-gram size (0: off)")
+                max_new_tokens = _own_setting("Max new tokens", 1, limits.SEQ2SEQ_NEW_TOKENS)
+                min_new_tokens = _own_setting("Min new tokens", 0, limits.SEQ2SEQ_NEW_TOKENS)
+                num_beams = _own_setting("Beams", 1, limits.SEQ2SEQ_BEAMS)
+            with gr.Accordion("More settings (empty: the model's own)", open=False):
+                length_penalty = _own_setting("Length penalty (above 1 favours longer summaries)", 0.0,
+                                              limits.LENGTH_PENALTY_MAX, precision=None)
+                no_repeat = _own_setting("No-repeat n-gram size (0: off)", 0, limits.NO_REPEAT_NGRAM_MAX)
             picker, _ = _common.model_picker("summarize")
             button = gr.Button("Summarize", variant="primary")
             gr.Examples(EXAMPLES, [text, max_new_tokens, min_new_tokens, num_beams])
@@ -65,6 +79,8 @@ def build() -> None:
             summary = gr.Textbox(label="Summary", lines=8, interactive=False)
             how = gr.Markdown()
     inputs = [text, max_new_tokens, min_new_tokens, num_beams, length_penalty, no_repeat, picker]
+    # No triggers: at page load and whenever the model changes (as the picker's note).
+    gr.on(None, own_settings, picker, inputs[1:6], api_visibility="private")
     event = gr.on([button.click], _common.guarded(run), inputs, summary,
                   api_name="summarize", concurrency_id=_common.concurrency_id("summarize"))
     event.success(_common.guarded(note), inputs, how, api_visibility="private")

@@ -123,7 +123,7 @@ def test_generate_streams_and_returns_all_sequences(client):
     # gradio's Slider refuses it before our check runs; either message names the limit.
     (("Hi", 999, 1.0, 50, 1.0, True, 1, 0), "/generate", "256"),
     # gradio's Dropdown or our loader refuses it, whichever sees it first; both list the choices.
-    (("Hi", "not-in-the-registry"), "/sentiment", "Pick one of|not in the list of choices"),
+    (("Hi", "not-in-the-registry"), "/sentiment", "Pick one of|not in the list of choices|takes one of"),
 ])
 def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(client, args, api_name, message):
     with pytest.raises(AppError, match=f"(?i){message}"):

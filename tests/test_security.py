@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from urllib.parse import urlparse
 
 import gradio as gr
@@ -16,7 +17,9 @@ import pytest
 
 import app
 import config
+from tabs._common import GENERIC_FAILURE
 from tests.support.bad_inputs import discover
+from tests.support.wire import HIDDEN_ERROR, RawClient, dumps
 
 SECRET_MARKERS = ("root:", "AWS_", "PATH=", "import ")  # /etc/passwd, an environment, source code
 FILE_PROBES = [
@@ -162,3 +165,69 @@ def test_every_public_endpoint_is_named_and_queued(http):
                   if re.fullmatch(r"(lambda|unnamed|render|load_example|fn)(_\d+)?", d["api_name"])]
     assert not accidental, f"public endpoints without an explicit api_name: {accidental}"
     assert not [d["api_name"] for d in public if d.get("queue") is False]
+
+
+JUNK = {"lists": lambda: ["x" * 40] * 3, "huge integers": lambda: 10**4000, "nulls": lambda: None}
+
+
+@pytest.fixture(scope="module")
+def raw(app_url):
+    client = RawClient(app_url)
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_every_event_in_the_config_answers_junk_with_a_clear_error_or_a_bounded_result(raw, junk):
+    """Whatever its api_visibility, each event with a server function is reachable by its fn_index: none may
+    answer the generic failure, a hidden error ("error": null) or a message longer than a paragraph."""
+    events = [d for d in raw.get_json("/config")["dependencies"] if d.get("backend_fn")]
+    assert len(events) > 100
+    unclear = []
+    for event in events:
+        body = {"data": [JUNK[junk]() for _ in event["inputs"]], "event_data": None, "fn_index": event["id"],
+                "trigger_id": None, "session_hash": "junk-session"}
+        response = raw._request("POST", f"{raw.api}/queue/join", dumps(body))
+        text = response.read().decode()
+        if response.status != 200:  # refused at the door: a 4xx that says why
+            if not (400 <= response.status < 500 and "detail" in text):
+                unclear.append((event["id"], event.get("api_name"), response.status, text[:200]))
+            continue
+        outcome = raw._follow("junk-session", time.perf_counter(), 120)
+        error = outcome.get("error") or ""
+        if not outcome["ok"] and (error in (HIDDEN_ERROR, GENERIC_FAILURE) or len(error) > 1000
+                                  or error.startswith("no answer within")):
+            unclear.append((event["id"], event.get("api_name"), error[:200]))
+    assert not unclear
+
+
+def test_call_by_name_reaches_public_endpoints_only(http, raw):
+    served = http.get("/config").json()["dependencies"]
+    hidden = [d["api_name"] for d in served if d.get("api_name") and d.get("api_visibility") != "public"]
+    assert hidden
+    for name in [*hidden, "no_such_endpoint"]:
+        response = http.post(f"/gradio_api/call/{name}", json={"data": []})
+        assert response.status_code == 404, (name, response.status_code)
+        assert response.json()["detail"].startswith(f"No endpoint /{name}. The endpoints")
+    assert http.post("/gradio_api/call/tokenize", json={"data": ["Hello."]}).status_code == 200
+
+
+@pytest.mark.parametrize("request_body, status, message", [
+    ({"data": [], "fn_index": 99_999, "session_hash": "abc"}, 404, "There is no event 99999 in this app"),
+    ({"data": [], "fn_index": "1", "session_hash": "abc"}, 400, "fn_index takes the number of an event"),
+    ({"data": ["Hello."], "fn_index": 1, "session_hash": "  "}, 400, "session_hash is empty"),
+])
+def test_a_join_gradio_cannot_route_gets_a_4xx_that_says_what_to_send(http, request_body, status, message):
+    response = http.post("/gradio_api/queue/join", json=request_body)
+    assert response.status_code == status and response.json()["detail"].startswith(message)
+
+
+def test_an_upload_part_without_a_file_name_is_a_400(http):
+    response = http.post("/gradio_api/upload", files={"files": ("", b"text,label\n")})
+    assert response.status_code == 400 and "must be a file with a name" in response.json()["detail"]
+
+
+def test_one_upload_request_carries_at_most_one_files_cap_in_all(http):
+    files = [("files", (f"part{i}.csv", b"x" * (2 * 1024 * 1024))) for i in range(3)]  # each under 5 MB
+    response = http.post("/gradio_api/upload", files=files)
+    assert response.status_code == 413 and "at most 5 MB in all" in response.json()["detail"]

@@ -17,6 +17,7 @@ from tests.support import snippets
 CASES = [
     ("sentiment", sentiment.classify, sentiment.code, ("I loved every minute of it.",)),
     ("ner", ner.extract, ner.code, ("Angela Merkel met Emmanuel Macron in Paris.",)),
+    ("ner_tokens", ner.token_tags, ner.token_tags_code, ("Angela Merkel met Emmanuel Macron in Paris.",)),
     ("zero_shot", zero_shot.classify, zero_shot.code, ("The striker scored twice.", "sport, cooking, law", False)),
     ("zero_shot", zero_shot.classify, zero_shot.code, ("Bake the bread.", "cooking, baking", True)),
     ("fill_mask", fill_mask.fill, fill_mask.code, ("Paris is the [MASK] of France.", 3)),

@@ -258,3 +258,36 @@ def load(folder: str) -> tuple[Seq2Seq, Vocab, Vocab]:
     model = Seq2Seq(len(vocab["english"]), len(vocab["german"]), **vocab["sizes"])
     model.load_state_dict(load_file(str(Path(folder) / "model.safetensors")))
     return model.eval(), Vocab.of(vocab["english"]), Vocab.of(vocab["german"])
+
+
+def _best_ms(fn, runs: int = 5) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return round(1000 * min(times), 3)
+
+
+def time_per_step(hidden: int, lengths: list[int], seed: int = 0) -> list[dict]:
+    """Milliseconds to encode n tokens: an LSTM cell stepping through them one after another, and one
+    transformer encoder layer of the same width taking them all at once (best of 5 runs: other work on
+    the machine only ever adds time)."""
+    torch.manual_seed(seed)
+    cell = nn.LSTMCell(hidden, hidden).eval()
+    layer = nn.TransformerEncoderLayer(hidden, nhead=4, dim_feedforward=4 * hidden, batch_first=True).eval()
+
+    def lstm_pass(x) -> None:
+        h = c = torch.zeros(1, hidden)
+        for t in range(x.shape[1]):  # step t needs step t-1's (h, c): no parallelism across tokens
+            h, c = cell(x[:, t], (h, c))
+
+    rows = []
+    with torch.inference_mode():
+        for n in lengths:
+            x = torch.randn(1, n, hidden)  # (batch, tokens, width)
+            rows.append({"tokens": n, "lstm_ms": _best_ms(lambda x=x: lstm_pass(x)),
+                         "transformer_ms": _best_ms(lambda x=x: layer(x)),
+                         "lstm_sequential_steps": n, "transformer_sequential_steps": 1})
+    return rows

@@ -59,7 +59,19 @@ def generation_settings(model, task: str, chosen: dict[str, Any]) -> dict[str, A
         settings.pop("max_length", None)
     if "min_new_tokens" in chosen:  # generate() lets it replace the model's min_length (distilbart: 56)
         settings.pop("min_length", None)
-    return {**settings, **chosen}
+    return {**settings, **_within_decoder(model, settings, chosen), **chosen}
+
+
+def _within_decoder(model, settings: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """A default length past the decoder's learned position table (BART's max_position_embeddings), capped to it:
+    generate() would fail part-way there. The user's own lengths are checked before this (the app says so)."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if not positions or "max_new_tokens" in chosen:
+        return {}
+    if "max_new_tokens" in settings:  # the pipeline's 256
+        return {"max_new_tokens": positions - 1} if settings["max_new_tokens"] > positions - 1 else {}
+    max_length = settings.get("max_length", model.generation_config.max_length)  # start token included
+    return {"max_length": positions} if max_length and max_length > positions else {}
 
 
 def max_input_tokens(tokenizer, model) -> int:

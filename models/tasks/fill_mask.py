@@ -19,6 +19,9 @@ def fill(text: str, top_k: int = 5, choice: str | None = None,
         found = "no" if count == 0 else str(count)
         raise InputError(f"Put exactly one {mask} in the text (this model's mask token); found {found}. "
                          f"Example: \"Paris is the {mask} of France.\"")
+    if loaded.tokenizer is not None:  # a local model: the text must fit its position table
+        validate.fits_positions(loaded.model, len(loaded.tokenizer(text)["input_ids"]), 0, "The text",
+                                loaded.tokenizer)
     candidates = loaded.pipeline("fill-mask")(text, top_k=top_k)
     return [
         {"token_str": c["token_str"], "score": float(c["score"]), "sequence": c["sequence"]}

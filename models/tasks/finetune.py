@@ -7,7 +7,9 @@ module checks the inputs, holds the lab's settings, and runs a training in the b
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -69,6 +71,9 @@ def parse_examples(csv_text: str | None) -> list[Example]:
             examples.append(_example(row, columns, reader.line_num))
         return examples
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own cap (131,072), far past ours
+            raise InputError(f"A text on line {reader.line_num} is far over the limit of "
+                             f"{limits.FINETUNE_EXAMPLE_CHARS} characters per example; shorten it.") from None
         raise InputError(f"The CSV could not be read at line {reader.line_num} ({exc}). Put a text that "
                          "contains commas, quotes or line breaks in double quotes.") from None
 
@@ -156,8 +161,17 @@ def fresh_causal_lm(resolved: loader.Resolved) -> tuple[Any, Any]:
 
 
 def my_model_folder() -> Path:
-    """Where the latest classifier trained here is saved (save_pretrained, safetensors)."""
-    return config.current().cache_dir / "my-models" / SERVES
+    """Where the classifier this request's owner trained is saved (save_pretrained, safetensors): one folder per
+    session, named by a hash of its id, or one for everyone when the operator shares "My model"."""
+    owner = loader.my_model_owner()
+    if not owner:
+        return config.current().cache_dir / "my-models" / SERVES
+    name = hashlib.sha256(owner.encode()).hexdigest()[:16]  # a session id is the client's string: never a path
+    return config.current().cache_dir / "my-models" / f"{SERVES}-sessions" / name
+
+
+# What results and notes say instead of the folder: a server's paths (its home, its user) are not the caller's business.
+SAVED_IN = "the app's model cache (kept while it is among the most recent; your session's own copy)"
 
 
 def _save(model: Any, tokenizer: Any, folder: Path) -> None:
@@ -200,10 +214,12 @@ def train_classifier(csv_text: str | None, epochs: Any = 3, learning_rate: Any =
         metrics = classifier.evaluate(model, tokenizer, train, test, label_names, losses)
         if should_stop():
             return None
-        _save(model, tokenizer, my_model_folder())
-        loader.register_session_model(SERVES, model, tokenizer, my_model_folder())
+        folder = my_model_folder()
+        _save(model, tokenizer, folder)
+        for dropped in loader.register_session_model(SERVES, model, tokenizer, folder):
+            shutil.rmtree(dropped, ignore_errors=True)  # a session's model that fell out of the most recent
         return {**metrics, "base_model": resolved.choice, "status": "done",
-                "seconds": round(time.monotonic() - started, 1), "saved_to": str(my_model_folder()),
+                "seconds": round(time.monotonic() - started, 1), "saved_to": SAVED_IN,
                 "serves": f"{SERVES}: {loader.MY_MODEL}"}
 
     return training.stream_training(work)
@@ -318,9 +334,13 @@ def pairs_code(sentence1: str, sentence2: str, examples: Any = 3, choice: str | 
         f"print(json.dumps(pair_batch(tokenizer, rows, max_tokens={PAIR_MAX_TOKENS})))")
 
 
-def reload_code(folder: str, text: str = "I would happily come back here.") -> str:
-    """Code that loads the saved classifier from its folder and classifies a sentence."""
+def reload_code(text: str = "I would happily come back here.") -> str:
+    """Code that saves the classifier Show code's program trained into a folder of the user's own
+    (loader.MY_MODEL_FOLDER), reloads it and classifies a sentence. The app keeps its copy in its cache, whose path
+    is not the caller's business."""
+    folder = loader.MY_MODEL_FOLDER
     return (
+        f"# after Show code's program: model.save_pretrained({folder!r}); tokenizer.save_pretrained({folder!r})\n"
         "from transformers import pipeline\n\n"
         f"classifier = pipeline(\"text-classification\", model={folder!r})\n"
         f"scores = classifier({text!r}, top_k=None)\n"

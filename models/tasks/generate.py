@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import limits, loader, remote, stopping, validate
+from models import limits, loader, remote, snippets, stopping, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from serving.bridge import Bridge, Stopped, stop_requested
@@ -133,6 +133,7 @@ def _generate(loaded: loader.Loaded, prompt: str, settings: GenerationSettings,
     tokenizer = loaded.tokenizer
     inputs = tokenizer(prompt, return_tensors="pt")  # input_ids: (1, prompt_len)
     prompt_len = inputs["input_ids"].shape[1]
+    validate.fits_positions(loaded.model, prompt_len, settings.max_new_tokens, tokenizer=tokenizer)  # before streaming
     nothing_yet = [[] for _ in range(settings.num_return_sequences)]
 
     def step(input_ids) -> None:  # (sequences, prompt_len + new so far); beam search: (running beams, ...)
@@ -186,68 +187,79 @@ def generate(prompt: str, settings: GenerationSettings, choice: str | None = Non
 
 # ---- what the model was thinking ------------------------------------------------------------
 
-def band(probability: float) -> str:
-    """The colour band of a token's probability (BANDS)."""
-    return next(label for label, low in BANDS if probability >= low)
-
-
 def thinking(prompt: str, settings: GenerationSettings, choice: str | None = None,
              on_progress: ProgressCallback | None = None, top: int = TOP_ALTERNATIVES) -> Bridge[dict]:
     """Generates like `stream`, then shows the first sequence step by step.
 
     Gives {"text": first sequence so far, "steps": []} while generating, then once more with "steps":
     for each generated token, {step, token, token_id, probability, band, alternatives: the `top` likeliest
-    tokens at that step as {token, token_id, probability}}. Probabilities are the model's own (softmax
-    of its logits, before temperature, top-k, top-p or penalties), so a sampled token may be unlikely.
+    tokens at that step as {token, token_id, probability}} (models/snippets/generation.py). Probabilities are the
+    model's own (softmax of its logits, before temperature, top-k, top-p or penalties), so a sampled token may be
+    unlikely.
     """
     prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
 
     def work(emit, should_stop) -> dict:
-        if _remote(choice, on_progress) is not None:
-            raise InputError("Token probabilities need the model's own scores, and a SageMaker endpoint returns "
-                             "only text: pick a local model for this view (the Generate tab uses the endpoint).")
-        loaded = loader.get("generate", choice, on_progress)
+        from models.snippets import generation
+
+        loaded = _local(choice, on_progress, "Token probabilities")
 
         def first_text(new_ids: list[list[int]]) -> str:
             return _texts(loaded.tokenizer, prompt, new_ids[:1])[0]
 
-        inputs, new_ids = _generate(loaded, prompt, settings, lambda ids: emit({"text": first_text(ids), "steps": []}))
-        first = _until_end(new_ids[0], loaded.tokenizer.eos_token_id)
-        return {"text": first_text([first]), "steps": _steps(loaded, inputs["input_ids"][0], first, top)}
+        _, new_ids = _generate(loaded, prompt, settings, lambda ids: emit({"text": first_text(ids), "steps": []}))
+        first = generation.until_end(new_ids[0], loaded.tokenizer.eos_token_id)
+        # One teacher-forced pass over the finished text gives every step's distribution at once, for any strategy
+        # (beam search's own scores belong to beams that were later dropped).
+        return {"text": first_text([first]),
+                "steps": generation.probabilities(loaded.model, loaded.tokenizer, prompt, first, top, BANDS)}
 
     return _streamed(work)
 
 
-def _until_end(ids: list[int], eos: int | None) -> list[int]:
-    """A sequence's ids up to and including its first end token (what follows is padding)."""
-    return ids[: ids.index(eos) + 1] if eos in ids else ids
+def _local(choice: str | None, on_progress: ProgressCallback | None, view: str) -> loader.Loaded:
+    """The model, loaded in this app: a view that reads its scores or attention cannot use a remote endpoint."""
+    if _remote(choice, on_progress) is not None:
+        raise InputError(f"{view} need the model's own numbers, and a SageMaker endpoint returns only text: pick a "
+                         "local model for this view (the Generate button uses the endpoint).")
+    return loader.get("generate", choice, on_progress)
 
 
-def _steps(loaded: loader.Loaded, prompt_ids, new_ids: list[int], top: int) -> list[dict]:
-    """Every step's chosen token and top alternatives; prompt_ids: (prompt_len,)."""
-    import torch
+# ---- what each new token was written from --------------------------------------------------------
 
-    if not new_ids:
-        return []
-    tokenizer = loaded.tokenizer
-    full = torch.cat([prompt_ids, torch.tensor(new_ids)])[None]  # (1, prompt_len + new)
-    with torch.inference_mode():
-        # One teacher-forced pass over the finished text gives every step's distribution at once, for
-        # any strategy (beam search's own scores belong to beams that were later dropped). Only the
-        # logits that predicted a new token are kept: (1, new + 1, vocab), the last predicts nothing.
-        logits = loaded.model(input_ids=full, logits_to_keep=len(new_ids) + 1).logits
-    probs = logits[0, :-1].float().softmax(-1)  # (new, vocab)
-    best = probs.topk(min(top, probs.shape[-1]), dim=-1)  # values, indices: (new, top)
-    steps = []
-    for i, token_id in enumerate(new_ids):
-        probability = float(probs[i, token_id])
-        steps.append({
-            "step": i + 1, "token": tokenizer.decode([token_id]), "token_id": token_id,
-            "probability": probability, "band": band(probability),
-            "alternatives": [{"token": tokenizer.decode([j]), "token_id": j, "probability": float(p)}
-                             for p, j in zip(best.values[i].tolist(), best.indices[i].tolist())],
-        })
-    return steps
+def attending(prompt: str, settings: GenerationSettings, layer: Any = 0, head: Any = -1, choice: str | None = None,
+              on_progress: ProgressCallback | None = None) -> dict:
+    """Generates like `stream` (the same settings and seed give the same tokens), then what the model looked at to
+    write each new token of the first sequence, in `layer` and `head` (-1: the mean over all layers, or over the
+    layer's heads): {text, tokens, prompt_tokens, layer, head, attention (new tokens x all tokens)}
+    (models/snippets/generation.py). Runs on the calling thread: Stop and the time budget end the generation."""
+    from models.snippets import generation
+
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
+    loaded = _local(choice, on_progress, "Attention weights")
+    layer, head = _layer_and_head(loaded.model.config, layer, head)
+    prompt_tokens = len(loaded.tokenizer(prompt)["input_ids"])
+    if prompt_tokens + settings.max_new_tokens > limits.GENERATED_ATTENTION_TOKENS:
+        raise InputError(f"This view draws every token: the prompt ({prompt_tokens} tokens) and the new tokens "
+                         f"({settings.max_new_tokens}) may come to {limits.GENERATED_ATTENTION_TOKENS} tokens at most. "
+                         "Shorten the prompt or ask for fewer new tokens.")
+
+    def step(ids: list[list[int]]) -> None:
+        if on_progress is not None and ids and ids[0]:
+            on_progress(len(ids[0]) / settings.max_new_tokens, f"Generating: {len(ids[0])} of "
+                                                               f"{settings.max_new_tokens} tokens")
+
+    _, new_ids = _generate(loaded, prompt, settings, step)
+    first = generation.until_end(new_ids[0], loaded.tokenizer.eos_token_id)
+    return generation.attention(loaded.model, loaded.tokenizer, prompt, first, layer, head)
+
+
+def _layer_and_head(config: Any, layer: Any, head: Any) -> tuple[int, int]:
+    layers, heads = config.num_hidden_layers, config.num_attention_heads
+    return (validate.integer(layer, f"layer (this model has {layers}, counted from 0; -1 for their mean)", -1,
+                             layers - 1),
+            validate.integer(head, f"head (this model has {heads} per layer, counted from 0; -1 for their mean)", -1,
+                             heads - 1))
 
 
 # ---- side by side -----------------------------------------------------------------------------
@@ -284,6 +296,9 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
 
 # ---- show code --------------------------------------------------------------------------------
 
+IMPORTS = "import torch\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
+
+
 def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -> str:
     """Plain transformers code that prints what /generate returns (the first text, and all texts) as JSON.
 
@@ -293,15 +308,72 @@ def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -
     if endpoint is not None:
         return remote.request_code(endpoint.resolved.choice,
                                    endpoint.remote.generate_body(_remote_request(prompt, settings)))
+    return (
+        f"import json\n\n{IMPORTS}{_load_lines(choice)}{_generate_lines(prompt, settings)}"
+        "texts = [prompt + tokenizer.decode(ids, skip_special_tokens=True) for ids in new_tokens]\n"
+        "print(json.dumps([texts[0], texts]))  # what /generate returns: the first text, and all of them\n"
+    )
+
+
+def probabilities_code(prompt: str, settings: GenerationSettings, choice: str | None = None,
+                       top: int = TOP_ALTERNATIVES) -> str:
+    """models/snippets/generation.py, the same generation, then the call that prints /generate_probabilities'
+    steps."""
+    return _first_sequence_program(prompt, settings, choice, "Token probabilities",
+                                   f"steps = probabilities(model, tokenizer, prompt, first, top={top},\n"
+                                   f"                      bands={BANDS!r})",
+                                   "print(json.dumps(steps, ensure_ascii=False))")
+
+
+def attention_code(prompt: str, settings: GenerationSettings, layer: Any = 0, head: Any = -1,
+                   choice: str | None = None) -> str:
+    """models/snippets/generation.py, the same generation, then the call that prints /generate_attention's dict."""
+    return _first_sequence_program(prompt, settings, choice, "Attention weights",
+                                   f"result = attention(model, tokenizer, prompt, first, layer={int(layer)}, "
+                                   f"head={int(head)})",
+                                   "print(json.dumps(result, ensure_ascii=False))")
+
+
+def compare_code(prompt: str, settings: GenerationSettings, choice: str | None = None) -> str:
+    """Plain transformers code that decodes the prompt three ways as /generate_compare does and prints its three
+    texts (for a remote model: the three requests it sends)."""
+    prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
+    shared = {**dataclasses.asdict(settings), "num_return_sequences": 1}
+    each = {strategy: GenerationSettings.for_strategy(strategy, **shared) for strategy in STRATEGIES}
+    if _remote(choice) is not None:
+        return "\n\n".join(f"# ---- {strategy}\n{code(prompt, one, choice)}" for strategy, one in each.items())
+    kwargs = "".join(f"    {strategy!r}: {one.generate_kwargs()!r},\n" for strategy, one in each.items())
+    return (
+        f"import json\n\n{IMPORTS}{_load_lines(choice)}"
+        f"prompt = {prompt!r}\n"
+        "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
+        f"strategies = {{\n{kwargs}}}\n"
+        "texts = []\n"
+        "for strategy, kwargs in strategies.items():\n"
+        f"    torch.manual_seed({settings.seed})  # before each, as the app does: sampling draws the same tokens\n"
+        "    output = model.generate(**inputs, **kwargs, pad_token_id=tokenizer.eos_token_id)  # (1, prompt_len + new)"
+        "\n"
+        "    texts.append(prompt + tokenizer.decode(output[0, inputs[\"input_ids\"].shape[1]:], "
+        "skip_special_tokens=True))\n"
+        "print(json.dumps(texts))  # what /generate_compare returns: greedy, sampling, beam search\n"
+    )
+
+
+def _load_lines(choice: str | None) -> str:
     resolved = loader.resolve("generate", choice)
     location = resolved.location_for_code
-    kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
     return (
-        "import json\n\nimport torch\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
         f"tokenizer = AutoTokenizer.from_pretrained({location!r}{resolved.tokenizer_args})\n"
         # As the app loads it: revision, dtype, and eager attention (the kernel changes the last bits of each
-        # score, and in bf16 that can change which token is sampled).
+        # score, and in bf16 that can change which token is sampled; the attention view needs its weights).
         f"model = AutoModelForCausalLM.from_pretrained({location!r}{resolved.from_pretrained_args}).eval()\n"
+    )
+
+
+def _generate_lines(prompt: str, settings: GenerationSettings) -> str:
+    """The lines that generate as the app does: `new_tokens` is (sequences, new tokens)."""
+    kwargs = "".join(f"    {k}={v!r},\n" for k, v in settings.generate_kwargs().items())
+    return (
         f"prompt = {prompt!r}\n"
         "inputs = tokenizer(prompt, return_tensors=\"pt\")  # input_ids: (1, prompt_len)\n"
         f"torch.manual_seed({settings.seed})  # same seed and settings, same text\n"
@@ -310,9 +382,20 @@ def code(prompt: str, settings: GenerationSettings, choice: str | None = None) -
         "    pad_token_id=tokenizer.eos_token_id,\n"
         ")  # (sequences, prompt_len + new tokens)\n"
         "new_tokens = output[:, inputs[\"input_ids\"].shape[1]:]\n"
-        "texts = [prompt + tokenizer.decode(ids, skip_special_tokens=True) for ids in new_tokens]\n"
-        "print(json.dumps([texts[0], texts]))  # what /generate returns: the first text, and all of them\n"
     )
+
+
+def _first_sequence_program(prompt: str, settings: GenerationSettings, choice: str | None, view: str,
+                            *lines: str) -> str:
+    """The reference module, the generation, the first sequence's new ids as `first`, then `lines`."""
+    if loader.resolve("generate", choice).source == "sagemaker":
+        raise InputError(f"{view} need the model's own numbers, which a SageMaker endpoint does not return: pick a "
+                         "local model for this view.")
+    return snippets.program(
+        ["generation"], f"from transformers import AutoModelForCausalLM, AutoTokenizer\n\n{_load_lines(choice)}"
+                        f"{_generate_lines(prompt, settings)}"
+                        "first = until_end(new_tokens[0].tolist(), tokenizer.eos_token_id)  # the first sequence",
+        *lines)
 
 
 # ---- remote models: a SageMaker endpoint generates in one call ---------------------------------

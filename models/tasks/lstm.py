@@ -3,14 +3,12 @@ compared with T5."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import config
 import state
-from models import limits, snippets, training, validate
+from models import limits, loader, snippets, training, validate
 from models.errors import InputError
 from models.offline import sources
 from serving.bridge import Bridge
@@ -28,8 +26,9 @@ ATTENTION_NOTE = (
     "The LSTM's decoder sees the English sentence only through the encoder's final (h, c): two vectors of "
     f"{SIZES['hidden']} numbers, whatever the length. There is no attention map to draw, because nothing "
     "lets a German word look back at the English word it translates. A transformer such as T5 keeps a vector "
-    "per input token and its cross-attention weighs all of them at every output step; the Attention tab "
-    "shows such maps.")
+    "per input token and its cross-attention weighs all of them at every output step: the Why? tab's "
+    "Cross-attention view (/cross_attention) draws T5's map for any sentence, and the link under \"Translate "
+    "with both\" opens it on yours.")
 
 
 def phrases_path() -> Path:
@@ -102,41 +101,6 @@ def translate(text: str, choice: str | None = None) -> tuple[str, str]:
     return lstm_german(current(), text), t5_german(text, choice)
 
 
-def time_per_step(hidden: int = SIZES["hidden"], lengths: Sequence[int] = TIMED_LENGTHS) -> list[dict]:
-    """Milliseconds to encode n tokens: an LSTM cell stepping through them one after another, and one
-    transformer encoder layer of the same width taking them all at once (best of 5 runs: other work on
-    the machine only ever adds time)."""
-    import torch
-
-    torch.manual_seed(SEED)
-    cell = torch.nn.LSTMCell(hidden, hidden).eval()
-    layer = torch.nn.TransformerEncoderLayer(hidden, nhead=4, dim_feedforward=4 * hidden, batch_first=True).eval()
-
-    def lstm_pass(x) -> None:
-        h = c = torch.zeros(1, hidden)
-        for t in range(x.shape[1]):  # step t needs step t-1's (h, c): no parallelism across tokens
-            h, c = cell(x[:, t], (h, c))
-
-    rows = []
-    with torch.inference_mode():
-        for n in lengths:
-            x = torch.randn(1, n, hidden)  # (batch, tokens, width)
-            rows.append({"tokens": n, "lstm_ms": _best_ms(lambda x=x: lstm_pass(x)),
-                         "transformer_ms": _best_ms(lambda x=x: layer(x)),
-                         "lstm_sequential_steps": n, "transformer_sequential_steps": 1})
-    return rows
-
-
-def _best_ms(fn, runs: int = 5) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return round(1000 * min(times), 3)
-
-
 def compare(choice: str | None = None) -> dict:
     """What the lesson shows: time per step, held-out BLEU-1 by length for the LSTM and T5, the attention note."""
     from models.snippets import lstm as reference
@@ -146,8 +110,8 @@ def compare(choice: str | None = None) -> dict:
     t5 = reference.quality_by_length(
         held_out, lambda en: t5_german(en, choice, max_new_tokens=reference.cap(len(en.split()) + 2)))
     quality = [{**row, "t5": t5_row["bleu1"]} for row, t5_row in zip(trained.result["quality_by_length"], t5)]
-    return {"time_per_step": time_per_step(trained.sizes["hidden"]), "quality_by_length": quality,
-            "attention": ATTENTION_NOTE}
+    return {"time_per_step": reference.time_per_step(trained.sizes["hidden"], list(TIMED_LENGTHS), SEED),
+            "quality_by_length": quality, "attention": ATTENTION_NOTE}
 
 
 # ---- show code -----------------------------------------------------------------------------------
@@ -175,3 +139,34 @@ def translate_code(text: str, choice: str | None = None) -> str:
         f"from_lstm = translate(lstm_model, english, german, {text!r})",
         *t5.code_lines(text, "German", choice, output="from_t5"),
         "print(json.dumps([from_lstm, from_t5], ensure_ascii=False))")
+
+
+def compare_code(choice: str | None = None) -> str:
+    """models/snippets/lstm.py and seq2seq.py: the saved LSTM and T5 on the held-out phrases, and the timing; prints
+    what /lstm_compare returns (the times differ from run to run)."""
+    from models.tasks import translate as t5
+
+    trained = current()  # says "train first" when there is nothing to reload
+    task = t5.task_named("German")
+    return snippets.program(
+        ["lstm", "seq2seq"], f"lstm_model, english_vocab, german_vocab = load({str(folder())!r})",
+        f"_, held_out = split(read_pairs({str(phrases_path())!r}), held_out={HELD_OUT}, seed={SEED})",
+        "lstm = quality_by_length(held_out, lambda english: translate(lstm_model, english_vocab, german_vocab, "
+        "english))",
+        loader.resolve("translate", choice).load_code("AutoModelForSeq2SeqLM"),
+        "",
+        "",
+        "def t5_german(english):  # as the Translation tab translates it, capped like the LSTM's greedy decoding",
+        f"    text_plan = plan(tokenizer, model, text=english, task={task!r},",
+        "                     chosen={'max_new_tokens': cap(len(english.split()) + 2)}, per_sentence=True)",
+        "    return generate(tokenizer, model, text_plan)",
+        "",
+        "",
+        "t5 = quality_by_length(held_out, t5_german)",
+        "quality = [{'bucket': ours['bucket'], 'phrases': ours['phrases'], 'lstm': ours['bleu1'], "
+        "'t5': theirs['bleu1']}",
+        "           for ours, theirs in zip(lstm, t5)]",
+        f"timing = time_per_step({trained.sizes['hidden']}, {list(TIMED_LENGTHS)}, seed={SEED})",
+        f"attention = {ATTENTION_NOTE!r}",
+        "print(json.dumps({'time_per_step': timing, 'quality_by_length': quality, 'attention': attention}, "
+        "ensure_ascii=False))")

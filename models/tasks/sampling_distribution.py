@@ -24,6 +24,8 @@ def distribution(prompt: str, temperature: float = 1.0, top_k: int = 50, top_p: 
     prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
     temperature, top_k, top_p = _checked(temperature, top_k, top_p)
     loaded = why_common.local_model("generate", choice, on_progress)
+    tokens = len(loaded.tokenizer(prompt)["input_ids"])
+    validate.fits_positions(loaded.model, tokens, 1, tokenizer=loaded.tokenizer)  # the next token's position
     # generate() draws the one token it makes from torch's global generator: put its state back afterwards, so
     # this view never shifts what a seeded run of the generation tab draws.
     with torch.random.fork_rng(devices=[]):

@@ -8,7 +8,8 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from models import remote, snippets, stopping
+from models import remote, snippets, stopping, validate
+from models.errors import InputError
 from models.loader import Loaded, ProgressCallback, Resolved
 from serving.bridge import Stopped, stop_requested
 
@@ -20,21 +21,53 @@ _recent: OrderedDict[tuple, Plan] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
-def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sentence: bool = False) -> Plan:
-    """How `text` is fed to this model, built once for the same request (run, note)."""
+def plan(loaded: Loaded, text: str, task: str, chosen: dict[str, Any], per_sentence: bool = False,
+         most_steps: int | None = None) -> Plan:
+    """How `text` is fed to this model, built once for the same request (run, note); with `most_steps`, a plan
+    whose pieces could take more decoding steps than that in all is refused before anything runs."""
     from models.snippets import seq2seq as reference
 
+    if most_steps is not None:  # a text far too long is refused before the (slower) cut into pieces
+        _within_steps(loaded, reference.generation_settings(loaded.model, task, chosen),
+                      -(-reference.count_tokens(loaded.tokenizer, text) // reference.max_input_tokens(
+                          loaded.tokenizer, loaded.model)), most_steps)
     key = (loaded.resolved.cache_key, text, task, tuple(chosen.items()), per_sentence)
     with _recent_lock:
         if key in _recent:
             _recent.move_to_end(key)
             return _recent[key]
     built = reference.plan(loaded.tokenizer, loaded.model, text, task, chosen, per_sentence)
+    _fits_decoder(loaded.model, chosen)
+    if most_steps is not None:
+        _within_steps(loaded, built.settings, len(built.pieces), most_steps)
     with _recent_lock:
         _recent[key] = built
         while len(_recent) > RECENT_PLANS:
             _recent.popitem(last=False)
     return built
+
+
+def _fits_decoder(model: Any, chosen: dict[str, Any]) -> None:
+    """The lengths the user chose must fit the decoder's position table (BART, Marian: the output runs from one
+    start token through every new token); past it, generation fails mid-way. The encoder's side is the plan's
+    pieces. T5's relative positions have no table."""
+    limit = validate.position_table(model)
+    for key, label in (("max_new_tokens", "Max new tokens"), ("min_new_tokens", "Min new tokens")):
+        if limit is not None and chosen.get(key) is not None and chosen[key] > limit - 1:
+            raise InputError(f"{label} is {chosen[key]:,}; this model writes at most {limit - 1:,} tokens (its "
+                             f"decoder has {limit:,} positions). Lower it to {limit - 1:,} at most.")
+
+
+def _within_steps(loaded: Loaded, settings: dict[str, Any], pieces: int, most: int) -> None:
+    """Each of the `pieces` may decode up to its longest output (max new tokens, else the model's max_length), and a
+    model with random weights (the offline pack) goes all the way: refuse what could take more steps than `most`
+    (limits.py gives the time a step takes) rather than surprise the user minutes later."""
+    longest = settings.get("max_new_tokens") or settings.get("max_length") or loaded.model.generation_config.max_length
+    if pieces * longest <= most:
+        return
+    raise InputError(f"This text makes at least {pieces:,} pieces for this model, each up to {longest:,} new tokens: "
+                     f"{pieces * longest:,} decoding steps, and one request takes at most {most:,} (about a minute on "
+                     f"this server). Shorten the text, or lower max new tokens to {max(most // pieces, 1):,}.")
 
 
 def generate(loaded: Loaded, text_plan: Plan, on_progress: ProgressCallback | None = None,

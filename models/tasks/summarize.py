@@ -51,6 +51,41 @@ class SummarySettings:
         return {name: value for name, value in self.__dict__.items() if value is not None}
 
 
+# What each setting left empty means, in the model's own terms: the name generate() reads it under.
+OWN_NAMES = {"max_new_tokens": ("max_new_tokens", "max_length"), "min_new_tokens": ("min_new_tokens", "min_length"),
+             "num_beams": ("num_beams",), "length_penalty": ("length_penalty",),
+             "no_repeat_ngram_size": ("no_repeat_ngram_size",)}
+
+
+def model_defaults(choice: str | None = None) -> dict[str, str]:
+    """For each SummarySettings field, what the model uses when it is left empty, as the page shows it
+    ("128 (max_length)", "2.0"): its generation_config under the 4.x pipeline's settings. Reads the config files
+    only (no weights); nothing for a SageMaker endpoint, whose container decides."""
+    from types import SimpleNamespace
+
+    from transformers import AutoConfig, GenerationConfig
+
+    from models.snippets import seq2seq as reference
+
+    resolved = loader.resolve("summarize", choice)
+    if resolved.source == "sagemaker":
+        return {}
+    folder = loader.local_folder(resolved, weights=False)
+    model_config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
+    try:
+        generation = GenerationConfig.from_pretrained(folder)
+    except OSError:  # no generation_config.json: generate() derives one from config.json
+        generation = GenerationConfig.from_model_config(model_config)
+    own = {**generation.to_dict(), **reference.generation_settings(
+        SimpleNamespace(config=model_config, generation_config=generation), TASK, {})}
+    shown = {}
+    for field, names in OWN_NAMES.items():
+        name = next((n for n in names if own.get(n) is not None), names[0])
+        value = own.get(name)
+        shown[field] = f"{value} ({name})" if name != field else str(value)
+    return shown
+
+
 def make_plan(text: str, settings: SummarySettings, choice: str | None = None,
               on_progress: ProgressCallback | None = None) -> tuple[loader.Loaded, Plan | None]:
     """The model, and how the text is fed to it (pieces, prefix, settings): built once per request;
@@ -59,7 +94,7 @@ def make_plan(text: str, settings: SummarySettings, choice: str | None = None,
     loaded = loader.get("summarize", choice, on_progress)
     if loaded.remote is not None:
         return loaded, None
-    return loaded, seq2seq.plan(loaded, text, TASK, settings.given())
+    return loaded, seq2seq.plan(loaded, text, TASK, settings.given(), most_steps=limits.SUMMARIZE_DECODE_STEPS)
 
 
 def summarize(text: str, settings: SummarySettings, choice: str | None = None,

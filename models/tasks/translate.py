@@ -94,7 +94,8 @@ def make_plan(text: str, target_language: str, choice: str | None = None,
     task = _task_for(loaded, choice, target_language)
     if loaded.remote is not None:
         return loaded, None
-    return loaded, seq2seq.plan(loaded, text, task, length, per_sentence=True)
+    return loaded, seq2seq.plan(loaded, text, task, length, per_sentence=True,
+                                most_steps=limits.TRANSLATE_DECODE_STEPS)
 
 
 def translate(text: str, target_language: str, choice: str | None = None,

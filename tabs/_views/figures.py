@@ -374,3 +374,25 @@ def projection(result: dict) -> Any:
            ylabel=f"second principal axis ({second:.0%} of the variance)")
     ax.grid(alpha=0.3)
     return fig
+
+
+def _which(layer: int, head: int) -> str:
+    """"layer 3, head 5", or the mean a -1 stands for."""
+    return (("the mean of all layers" if layer < 0 else f"layer {layer}") + ", "
+            + ("the mean of their heads" if head < 0 else f"head {head}"))
+
+
+def generated_attention(result: dict) -> Any:
+    """Rows: the new tokens, in the order generate() wrote them; columns: every token. A row is what the position
+    that wrote that token attended to (the token just before it, looking back); the prompt ends at the white line."""
+    import numpy as np
+
+    tokens, prompt = result["tokens"], result["prompt_tokens"]
+    rows = [f"{step}: {_short(token)}" for step, token in enumerate(tokens[prompt:], 1)]
+    fig = token_heatmap(np.asarray(result["attention"]), rows, [_short(token) for token in tokens],
+                        f"{_which(result['layer'], result['head']).capitalize()}: each row sums to 1")
+    ax = fig.axes[0]
+    ax.axvline(prompt - 0.5, color="white", linewidth=1.5)  # prompt | generated
+    ax.set(xlabel="token it looked at (the prompt, then the tokens written before)",
+           ylabel="step: the token it wrote")
+    return fig

@@ -1,5 +1,5 @@
-"""gr.HighlightedText values: tokens over their text, entities, the answer in its context, generated tokens, and
-tokens by attribution score (with the words under them)."""
+"""gr.HighlightedText values: tokens over their text, entities and each token's tag, the answer in its context,
+generated tokens, tokens by attribution score (with the words under them), and what a generated token attended to."""
 
 from __future__ import annotations
 
@@ -58,6 +58,24 @@ def entities(text: str, found: list[dict]) -> dict:
         "text": text,
         "entities": [{"entity": e["entity_group"], "start": e["start"], "end": e["end"]} for e in found],
     }
+
+
+def token_tags(text: str, tags: list[dict]) -> list[tuple[str, str | None]]:
+    """The text with every token labelled by its own tag (what /ner_tokens found), O included; the characters
+    between tokens unlabelled."""
+    pieces: list[tuple[str, str | None]] = []
+    cursor = 0
+    for token in tags:
+        start, end = max(token["start"], cursor), token["end"]
+        if end <= start:  # no characters of its own
+            continue
+        if start > cursor:
+            pieces.append((text[cursor:start], None))
+        pieces.append((text[start:end], token["tag"]))
+        cursor = end
+    if cursor < len(text):
+        pieces.append((text[cursor:], None))
+    return pieces
 
 
 def answer(context: str, answers: list[dict]) -> dict:
@@ -137,3 +155,34 @@ def attribution_summary(result: object) -> str:
         lines.append(f"**Completeness:** the scores add up to {total:.4f}; the score changed by {change:.4f} "
                      f"(gap {total - change:+.4f} with {steps} steps: more steps make it smaller).")
     return "\n\n".join(lines)
+
+
+# ---- the Text generation tab: what each new token was written from -----------------------------------------
+
+def _attention_row(value: object, where: str) -> list[float]:
+    return received.each(value, where, limits.GENERATED_ATTENTION_TOKENS, received.number, least=1)
+
+
+def attended_step(result: object, step: object) -> tuple[list[tuple[str, float | None]], str]:
+    """One step of a /generate_attention result (`step` counts from 1): the tokens the position that wrote it could
+    see, each scored by its share of that position's attention over the largest share, then the token it wrote;
+    and a sentence naming the tokens it looked at most. `result` is sent back by the browser: checked first."""
+    if not result:
+        return [], "Press **Show attention** first."
+    result = received.record(result, "the result", ("tokens", "prompt_tokens", "attention", "layer", "head"))
+    tokens = received.each(result["tokens"], "tokens", limits.GENERATED_ATTENTION_TOKENS, received.text, least=2)
+    prompt = received.integer(result["prompt_tokens"], "prompt_tokens", 1, len(tokens) - 1)
+    rows = received.each(result["attention"], "attention", len(tokens) - prompt, _attention_row,
+                         least=len(tokens) - prompt)
+    index = min(max(int(received.number(step, "step")), 1), len(rows)) - 1
+    if len(rows[index]) != len(tokens):
+        raise received.refused(f"attention[{index}]", f"{len(tokens)} numbers, one per token")
+    seen = tokens[: prompt + index]  # what the position that wrote new token `index` sees: itself the last
+    weights = rows[index][: len(seen)]
+    peak = max(weights) or 1.0
+    written = tokens[prompt + index]
+    top = sorted(zip(weights, range(len(seen))), reverse=True)[:3]
+    caption = (f"Step {index + 1} of {len(rows)} wrote {written!r}, from the position of {seen[-1]!r}. It looked most "
+               "at " + ", ".join(f"{seen[at]!r} ({weight:.2f})" for weight, at in top) + ".")
+    pieces = [(token, round(weight / peak, 4)) for token, weight in zip(seen, weights)]
+    return [*pieces, (f" → {written}", None)], caption

@@ -95,15 +95,18 @@ class RawClient:
             raise CallFailed(f"GET {path}: HTTP {response.status} {payload[:200]!r}")
         return json.loads(payload)
 
-    def join(self, api_name: str, args: Sequence, session_hash: str | None = None) -> tuple[Answer, str]:
+    def join(self, api_name: str, args: Sequence, session_hash: str | None = None,
+             query: dict[str, str] | None = None) -> tuple[Answer, str]:
         """Put one call on the queue (inputs left out take their defaults, as in gradio_client); returns the
-        server's answer and the session hash to read the events with."""
+        server's answer and the session hash to read the events with. `query`: the page's query string, which
+        the browser sends with every call (a page-load event reads a link's from it)."""
         session_hash = session_hash or self.session_hash or new_session()
         name = "/" + api_name.lstrip("/")
         args = list(args) + self.defaults(name)[len(args):]
         body = {"data": args, "event_data": None, "fn_index": self.fn_index[name], "trigger_id": None,
                 "session_hash": session_hash}
-        response = self._request("POST", f"{self.api}/queue/join", dumps(body))
+        page = f"?{urlencode(query)}" if query else ""
+        response = self._request("POST", f"{self.api}/queue/join{page}", dumps(body))
         return Answer(response.status, response.read().decode("utf-8", "replace")), session_hash
 
     def events(self, session_hash: str, timeout: float | None = None) -> Iterator[dict]:
@@ -126,11 +129,12 @@ class RawClient:
                 if self.session_hash is not None:  # the server cancels the old session's work in its own time
                     self.session_hash = new_session()  # so go on as a reloaded page would: in a new one
 
-    def call(self, api_name: str, *args: Any, timeout: float | None = None, check: bool = False) -> Outcome:
+    def call(self, api_name: str, *args: Any, timeout: float | None = None, check: bool = False,
+             query: dict[str, str] | None = None) -> Outcome:
         """Run one call to the end: its final data, or the error as gradio_client would raise it (CallFailed
         instead, with check=True). Past `timeout` seconds the client hangs up, which cancels the call."""
         started = time.perf_counter()
-        answer, session_hash = self.join(api_name, args)
+        answer, session_hash = self.join(api_name, args, query=query)
         if answer.status_code == 503:
             ended = {"ok": False, "error": answer.text, "queue_full": True}
         elif answer.status_code != 200:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import socket
@@ -120,3 +121,36 @@ def test_chat_streams_through_the_api(no_aws, fake_runtime):
         assert len(job.outputs()) >= 3  # streamed, not one final answer
     finally:
         demo.close()
+
+
+def run_show_code(code: str, runtime: FakeRuntime, monkeypatch) -> object:
+    """Runs a Show code snippet as a user would, its boto3 client answered by `runtime`: what it printed last."""
+    printed = io.StringIO()
+    with monkeypatch.context() as patched, contextlib.redirect_stdout(printed):
+        patched.setattr(boto3, "client", lambda service, **kwargs: runtime if service == "bedrock-runtime" else None)
+        exec(compile(code, "<show code>", "exec"), {"__name__": "__main__"})  # noqa: S102 (the app's own snippet)
+    return json.loads(printed.getvalue().strip().splitlines()[-1])
+
+
+def test_chat_show_code_sends_the_same_request_and_prints_the_answer_and_usage(fake_runtime, monkeypatch):
+    args = ("What is attention?", [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
+            MODEL, "Answer in one line.", 128, 0.3, 0.9, "END\n")
+    history, usage, _ = list(tab.chat(*args))[-1]
+    code = backend.chat_code(*args)
+    # After the run the panel is refreshed with the history that holds the message and its answer.
+    assert backend.chat_code("", history, *args[2:]) == code
+    runtime = FakeRuntime()
+    assert run_show_code(code, runtime, monkeypatch) == [history[-1]["content"], usage]
+    assert runtime.requests == fake_runtime.requests
+
+
+def test_images_show_code_sends_the_same_request_and_saves_the_pictures(fake_runtime, monkeypatch, tmp_path):
+    args = ("a green square", "amazon.titan-image-generator-v2:0", "768x1152", 7, 2)
+    pictures = tab.images(*args)
+    monkeypatch.chdir(tmp_path)
+    runtime = FakeRuntime()
+    names = run_show_code(tab.images_code(*args), runtime, monkeypatch)
+    assert names == ["image-0.png", "image-1.png"]
+    assert [Image.open(tmp_path / name).tobytes() for name in names] == [picture.tobytes() for picture in pictures]
+    assert [json.loads(r["body"]) for r in runtime.requests] == [json.loads(r["body"]) for r in fake_runtime.requests]
+    assert runtime.requests[0]["modelId"] == fake_runtime.requests[0]["modelId"]

@@ -3,9 +3,13 @@
 import time
 
 import pytest
+from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from models import loader, training
+from models.errors import InputError
+from tabs import finetune as finetune_tab
+from tests.support.sessions import as_session
 
 TOPICS = "text,label\n" + "".join(f"{s},{label}\n" for label, sentences in {
     "sport": ["The striker scored twice", "The team won the cup", "She ran a fast marathon",
@@ -37,6 +41,10 @@ def test_train_classifier_streams_then_serves_the_sentiment_tab(client):
     assert len(job.outputs()) >= 2  # progress came before the metrics
     scores = client.predict("Fry the garlic in butter", loader.MY_MODEL, api_name="/sentiment")
     assert {c["label"] for c in scores["confidences"]} == {"cooking", "sport"}
+    assert "/root" not in str(result) and "home" not in str(result)  # no server path
+    other = Client(client.src, verbose=False)  # another user: another session, and none of this one's model
+    with pytest.raises(AppError, match="No model has been fine-tuned in this session"):
+        other.predict("Fry the garlic in butter", loader.MY_MODEL, api_name="/sentiment")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -54,7 +62,7 @@ def test_bad_classifier_input_is_a_clear_error(client, args, message):
 
 def test_cancel_leaves_the_previous_model(client):
     client.predict(TOPICS, 1, 2e-4, 8, api_name="/train_classifier")
-    previous = loader.get("sentiment", loader.MY_MODEL)
+    previous = as_session(client.session_hash, loader.get, "sentiment", loader.MY_MODEL)
     job = client.submit(TOPICS, 10, 2e-4, 1, api_name="/train_classifier")  # 80 steps
     deadline = time.monotonic() + 300
     while not any(o.get("status") == "training" for o in job.outputs()) and time.monotonic() < deadline:
@@ -62,7 +70,7 @@ def test_cancel_leaves_the_previous_model(client):
     job.cancel()
     assert training.TRAINING.acquire(timeout=120)  # the worker stops at its next step
     training.TRAINING.release()
-    assert loader.get("sentiment", loader.MY_MODEL) is previous
+    assert as_session(client.session_hash, loader.get, "sentiment", loader.MY_MODEL) is previous
 
 
 def test_train_lm_round_trip(client):
@@ -78,3 +86,15 @@ def test_pair_view_round_trip(client):
     assert batch["labels"] == [-100, 1, 0] and batch["shapes"]["token_type_ids"][0] == 3
     with pytest.raises(AppError, match="second sentence"):
         client.predict("The cat sat.", "", 2, api_name="/pair_view")
+
+
+@pytest.mark.parametrize("characters, message", [
+    (650_000, "The file is over 1.2 MB, more than 300,000 characters can take"),  # 1.3 MB: the read is cut
+    (350_000, "The file is over 300,000 characters"),  # 700 KB of two-byte characters
+])
+def test_a_large_multibyte_csv_is_refused_for_its_size(tmp_path, characters, message):
+    """Issue 18, item 5: a read cut mid-character is not "not UTF-8"; the message says the real reason."""
+    path = tmp_path / "big.csv"
+    path.write_text("é" * characters, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        finetune_tab.read_upload(str(path))

@@ -69,6 +69,16 @@ def test_probability_view_colours_the_generated_tokens(client):
     assert list(plot["kind"]).count("chosen") == 1 and caption.startswith("Step 3 of 10")
 
 
+def test_attention_view_draws_generates_own_tokens_step_by_step(client):
+    _, result = client.predict(*SAMPLING, layer=1, head=-1, api_name="/generate_attention")
+    text, _ = client.predict(*SAMPLING, api_name="/generate")
+    assert result == gen.attending(PROMPT, settings(*SAMPLING), 1, -1)  # the model layer's numbers, unchanged
+    assert result["text"] == text and len(result["attention"]) == 16
+    _, view, caption = tab.after_attention(result)
+    written = result["tokens"][result["prompt_tokens"]]
+    assert view[-1] == (f" → {written}", None) and caption.startswith(f"Step 1 of 16 wrote {written!r}")
+
+
 def test_side_by_side_matches_each_strategy(client):
     greedy, sampled, beams = client.predict(PROMPT, 10, 0.9, 40, 0.95, 21, 3, api_name="/generate_compare")
     assert greedy == client.predict(PROMPT, 10, 1.0, 50, 1.0, False, 1, 0, api_name="/generate")[0]
@@ -80,16 +90,16 @@ def test_side_by_side_matches_each_strategy(client):
 # Values outside a slider's range are refused by gradio itself (its message names the limit); the
 # model layer's own messages for the same values are tested in tests/models/tasks/test_generate.py.
 @pytest.mark.parametrize("args, api_name, message", [
-    ((PROMPT, 10, 1.0, 50, 1.0, False, 1, 0, 9), "/generate", "greater than maximum value 8"),
+    ((PROMPT, 10, 1.0, 50, 1.0, False, 1, 0, 9), "/generate", "takes a number from [0-9.]+ to 8; got"),
     ((PROMPT, 10, 1.0, 50, 1.0, True, 1, 0, 3), "/generate", "Pick sampling or beam search, not both"),
     ((PROMPT, 10, 1.0, 50, 1.0, False, 3, 0), "/generate", "Greedy decoding always gives the same single"),
     ((PROMPT, 10, 1.0, 50, 1.0, False, 3, 0, 2), "/generate", "at most 2 sequences, or use more beams"),
-    ((PROMPT, 10, 1.0, 50, 1.0, True, 6, 0), "/generate", "greater than maximum value 5"),
-    ((PROMPT, 10, 1.0, 50, 1.0, True, 1, 0, 1, 5.0), "/generate", "greater than maximum value 2"),
-    ((PROMPT, 10, 9.0, 50, 1.0, True, 1, 0), "/generate_probabilities", "greater than maximum value 5"),
+    ((PROMPT, 10, 1.0, 50, 1.0, True, 6, 0), "/generate", "takes a number from [0-9.]+ to 5; got"),
+    ((PROMPT, 10, 1.0, 50, 1.0, True, 1, 0, 1, 5.0), "/generate", "takes a number from [0-9.]+ to 2; got"),
+    ((PROMPT, 10, 9.0, 50, 1.0, True, 1, 0), "/generate_probabilities", "takes a number from [0-9.]+ to 5; got"),
     (("", 10, 1.0, 50, 1.0, True, 1, 0), "/generate", "Enter a prompt"),
     (("x" * 2001, 10, 1.0, 50, 1.0, True, 1, 0), "/generate_probabilities", "the limit is 2,000"),
-    ((PROMPT, 300, 1.0, 50, 1.0, 0), "/generate_compare", "greater than maximum value 256"),
+    ((PROMPT, 300, 1.0, 50, 1.0, 0), "/generate_compare", "takes a number from [0-9.]+ to 256; got"),
 ])
 def test_bad_values_give_clear_errors(client, args, api_name, message):
     with pytest.raises(AppError, match=message):

@@ -38,7 +38,23 @@ def test_qa_round_trip(client):
 
 def test_summarize_round_trip(client):
     summary = client.predict(ARTICLE, 8, 2, 2, api_name="/summarize")
-    assert summary == summarize.summarize(ARTICLE, summarize.SummarySettings.checked(8, 2, 2, 2.0, 3))
+    assert summary == summarize.summarize(ARTICLE, summarize.SummarySettings.checked(8, 2, 2))
+
+
+def test_summarize_settings_left_out_are_the_models_own(client):
+    """Issue 18, item 9: an API call giving only the text gets the loaded model's generation settings (the offline
+    BART's max_length 142 capped to its 128 positions, min_length 56, 4 beams, length penalty 2.0, no-repeat 3), not
+    the page's."""
+    endpoint = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/summarize"]
+    assert [p["parameter_default"] for p in endpoint["parameters"][1:6]] == [None] * 5
+    assert client.predict(ARTICLE, api_name="/summarize") == summarize.summarize(ARTICLE, summarize.SummarySettings())
+    assert summarize.SummarySettings().given() == {}  # nothing replaces the model's own
+
+
+def test_the_page_shows_what_the_model_uses_for_each_empty_setting(offline_pack):
+    shown = [update["placeholder"] for update in summarize_tab.own_settings(None)]
+    assert shown == ["the model's own: 128 (max_length)", "the model's own: 56 (min_length)", "the model's own: 4",
+                     "the model's own: 2.0", "the model's own: 3"]
 
 
 def test_translate_round_trip(client):

@@ -99,7 +99,7 @@ def test_logit_lens_last_layer_is_what_generate_writes(client):
 
 
 @pytest.mark.parametrize(("api_name", "args", "message"), [
-    ("/attribution", (SLOW, "sentiment", "", "integrated_gradients", 999), "greater than maximum value 128"),
+    ("/attribution", (SLOW, "sentiment", "", "integrated_gradients", 999), "takes a number from [0-9.]+ to 128; got"),
     ("/attribution", (SLOW, "zero_shot", ""), "enter the label to explain"),
     ("/ablate_heads", (SLOW, "9.9"), "this model has layers 0-5"),
     ("/embedding_projection", ("only one line",), "Enter 3 to 50 sentences, one per line; got 1"),

@@ -3,11 +3,12 @@
 import pytest
 
 import config
-from models import loader, training
+from models import limits, loader, training
 from models.errors import InputError
 from models.snippets import classifier
 from models.tasks import finetune, sentiment
 from tests.support import snippets
+from tests.support.sessions import as_session
 
 WORDS = {"POSITIVE": ["good", "great", "lovely", "superb"], "NEGATIVE": ["bad", "awful", "dreadful", "poor"]}
 TOY_CSV = "text,label\n" + "".join(f"a {w} {thing},{label}\n" for label, words in WORDS.items()
@@ -116,7 +117,46 @@ def test_classifier_learns_reports_and_serves_as_my_model(tiny_base):
     assert any(u.get("status") == "training" for u in updates)
     scores = sentiment.classify("a superb hotel", loader.MY_MODEL)
     assert set(scores) == {"NEGATIVE", "POSITIVE"}
-    assert (tiny_base / "model.safetensors").is_file() and result["saved_to"] == str(tiny_base)
+    assert (tiny_base / "model.safetensors").is_file() and result["saved_to"] == finetune.SAVED_IN
+    assert str(tiny_base.parent) not in str(result)  # no server path in what the caller gets
+
+
+def test_a_huge_csv_cell_is_refused_with_the_real_limit():
+    """Issue 18, item 5: a 299,000-character cell passes the CSV's 300,000-character cap but not the csv module's
+    own field limit; the message is the per-example limit, not advice about quoting."""
+    with pytest.raises(InputError) as refused:
+        finetune.parse_examples("text,label\n" + "x" * 299_000 + ",A\nshort,B\n")
+    assert str(refused.value) == ("A text on line 2 is far over the limit of 500 characters per example; "
+                                  "shorten it.")
+
+
+def test_my_model_is_each_sessions_own_unless_the_operator_shares_it(tiny_base, settings):
+    as_session("alice", lambda: run(finetune.train_classifier(TOY_CSV, 1, 1e-2, 20)))
+    assert set(as_session("alice", sentiment.classify, "a superb hotel", loader.MY_MODEL)) == {"NEGATIVE", "POSITIVE"}
+    with pytest.raises(InputError, match="No model has been fine-tuned in this session"):
+        as_session("bob", sentiment.classify, "a superb hotel", loader.MY_MODEL)
+    config.use(config.Settings(**{**config.current().__dict__, "shared_my_model": True}))
+    as_session("alice", lambda: run(finetune.train_classifier(TOY_CSV, 1, 1e-2, 20)))
+    assert as_session("bob", sentiment.classify, "a superb hotel", loader.MY_MODEL)  # one for everyone
+
+
+def test_session_folders_are_hashed_and_the_oldest_models_are_dropped_with_their_folders(tmp_path, fresh_state):
+    import torch
+
+    assert config.load_settings([], {"PLAYGROUND_SHARED_MY_MODEL": "1"}).shared_my_model
+    assert not config.load_settings([], {}).shared_my_model
+    folder = as_session("../../etc", finetune.my_model_folder)
+    assert folder.parent.name == "sentiment-sessions" and len(folder.name) == 16 and ".." not in folder.parts
+    owners = [f"session-{i}" for i in range(limits.MY_MODELS_KEPT + 2)]
+    dropped = []
+    for owner in owners:
+        dropped += as_session(owner, loader.register_session_model, "sentiment", torch.nn.Linear(2, 2), None,
+                              tmp_path / owner)
+    assert dropped == [tmp_path / "session-0", tmp_path / "session-1"]  # least recent first
+    with pytest.raises(InputError, match=f"keeps the {limits.MY_MODELS_KEPT} most recently used"):
+        as_session("session-0", loader.get, "sentiment", loader.MY_MODEL)
+    assert as_session("session-2", loader.get, "sentiment", loader.MY_MODEL).resolved.location == \
+        str(tmp_path / "session-2")
 
 
 def test_my_model_before_any_training_says_what_to_do(tiny_base):

@@ -1,14 +1,16 @@
 """Generation on the tiny GPT-2: seeded runs repeat, every strategy matches model.generate, streams grow,
 closing a stream stops its thread, the probability view and the side-by-side agree with plain transformers."""
 
+import re
 import time
 
 import pytest
 import torch
 
 import config
-from models import loader
+from models import limits, loader
 from models.errors import InputError
+from models.snippets import generation
 from models.tasks import generate as gen
 from models.tasks.generate import GenerationSettings, generate, stream
 from serving import bridge
@@ -144,12 +146,12 @@ def test_thinking_gives_the_models_own_probability_of_each_token(offline_pack):
         assert step["alternatives"][0]["token_id"] == step["token_id"]
         assert [a["probability"] for a in step["alternatives"]] == pytest.approx(
             probs.topk(5).values.tolist(), abs=1e-5)
-        assert step["band"] == gen.band(step["probability"])
+        assert step["band"] == generation.band(step["probability"], gen.BANDS)
     assert "".join(s["token"] for s in final["steps"]) == final["text"][len(PROMPT):]
 
 
 def test_bands_cover_every_probability():
-    assert [gen.band(p) for p in (0.9, 0.5, 0.2, 0.05, 0.001, 0.0)] == [
+    assert [generation.band(p, gen.BANDS) for p in (0.9, 0.5, 0.2, 0.05, 0.001, 0.0)] == [
         "likely (≥ 50%)", "likely (≥ 50%)", "plausible (10–50%)", "unlikely (1–10%)",
         "surprising (< 1%)", "surprising (< 1%)"]
 
@@ -185,3 +187,64 @@ def test_on_a_cpu_with_native_bf16_the_model_and_its_code_use_it(offline_pack, f
     assert "dtype='bfloat16', attn_implementation='eager'" in script
     texts = generate(PROMPT, greedy)
     assert snippets.results([script]) == [[texts[0], texts]]
+
+
+def _maps(prompt: str, text: str) -> torch.Tensor:
+    """Every layer's attention over the finished text, from a plain forward pass: (layers, heads, seq, seq)."""
+    loaded = loader.get("generate")
+    ids = loaded.tokenizer(text, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        return torch.cat(loaded.model(input_ids=ids, output_attentions=True).attentions).float()
+
+
+@pytest.mark.parametrize("layer, head", [(-1, -1), (0, 1), (1, -1), (-1, 0)])
+def test_attention_over_generated_text_is_causal_rows_of_one_over_generates_own_tokens(offline_pack, layer, head):
+    greedy = settings(do_sample=False)
+    result = gen.attending(PROMPT, greedy, layer, head)
+    # A softmax in bf16 (on CPUs with native bf16) rounds each weight to 3 significant digits.
+    ones = 1e-5 if loader.get("generate").model.dtype == torch.float32 else 1e-2
+    assert result["text"] == generate(PROMPT, greedy)[0]  # the tokens /generate wrote
+    tokens, start, rows = result["tokens"], result["prompt_tokens"], result["attention"]
+    assert "".join(tokens) == result["text"] and len(rows) == len(tokens) - start == 12
+    assert (result["layer"], result["head"]) == (layer, head)
+    for i, row in enumerate(rows):
+        assert len(row) == len(tokens) and sum(row) == pytest.approx(1, abs=ones)
+        assert all(weight == 0 for weight in row[start + i:])  # new token i and after: not seen yet
+        assert all(weight > 0 for weight in row[:start + i])
+    # The numbers: the plain model's attention of the position that wrote each new token, averaged where -1.
+    maps = _maps(PROMPT, result["text"])
+    maps = maps if layer < 0 else maps[layer:layer + 1]
+    maps = maps if head < 0 else maps[:, head:head + 1]
+    expected = maps.mean(dim=(0, 1))[start - 1:start - 1 + len(rows)]
+    assert torch.tensor(rows) == pytest.approx(expected, abs=1e-6)
+
+
+def test_attention_over_sampled_text_follows_the_seed(offline_pack):
+    sampled = settings(seed=5, temperature=0.9, top_k=30)
+    assert gen.attending(PROMPT, sampled)["text"] == generate(PROMPT, sampled)[0]
+
+
+@pytest.mark.parametrize("layer, head, message", [
+    (2, 0, "Layer (this model has 2, counted from 0; -1 for their mean) must be between -1 and 1"),
+    (0, 9, "Head (this model has 2 per layer, counted from 0; -1 for their mean) must be between -1 and 1"),
+])
+def test_attention_layer_and_head_are_checked_against_the_model(offline_pack, layer, head, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        gen.attending(PROMPT, settings(do_sample=False), layer, head)
+
+
+def test_attention_over_too_many_tokens_is_refused(offline_pack):
+    with pytest.raises(InputError, match="may come to 128 tokens at most"):
+        gen.attending(PROMPT, settings(max_new_tokens=limits.GENERATED_ATTENTION_TOKENS))
+
+
+def test_show_code_of_the_step_views_prints_what_they_return(offline_pack):
+    sampled = settings(seed=9, temperature=0.8, max_new_tokens=8)
+    beams = GenerationSettings.for_strategy("beam search", max_new_tokens=6, seed=2, num_beams=3)
+    printed = snippets.results([gen.probabilities_code(PROMPT, sampled), gen.attention_code(PROMPT, sampled, 1, 0),
+                                gen.compare_code(PROMPT, beams)])
+    steps = list(gen.thinking(PROMPT, sampled))[-1]["steps"]
+    snippets.assert_same(printed[0], steps, 1e-6, "generate_probabilities")
+    snippets.assert_same(printed[1], gen.attending(PROMPT, sampled, 1, 0), 1e-6, "generate_attention")
+    final = list(gen.compare(PROMPT, beams))[-1]
+    assert printed[2] == [final[strategy] for strategy in gen.STRATEGIES]

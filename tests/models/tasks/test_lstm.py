@@ -128,3 +128,20 @@ def test_translate_code_prints_both_translations(fresh, offline_pack):
 def test_steps_out_of_range_are_refused(steps):
     with pytest.raises(InputError, match="Steps must be"):
         lstm.train(steps)
+
+
+def test_compare_code_prints_the_same_quality_and_note(fresh, offline_pack):
+    trained(5)
+    result = lstm.compare()
+    printed, = snippets.results([lstm.compare_code()])
+    snippets.assert_same(printed["quality_by_length"], result["quality_by_length"], 0.0, "quality_by_length")
+    assert printed["attention"] == result["attention"] == lstm.ATTENTION_NOTE
+    clock = ("lstm_ms", "transformer_ms")  # the times differ from run to run; the rest does not
+    assert all(row[key] > 0 for row in printed["time_per_step"] for key in clock)
+    assert [{k: v for k, v in row.items() if k not in clock} for row in printed["time_per_step"]] == \
+        [{k: v for k, v in row.items() if k not in clock} for row in result["time_per_step"]]
+
+
+def test_compare_code_before_training_says_what_to_do(fresh):
+    with pytest.raises(InputError, match="[Tt]rain"):
+        lstm.compare_code()

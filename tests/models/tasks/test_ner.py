@@ -36,3 +36,28 @@ def test_groups_agree_with_the_models_own_argmax(offline_pack):
 def test_empty_text_is_refused():
     with pytest.raises(InputError, match="empty"):
         ner.extract("  ")
+
+
+def test_every_token_gets_the_models_own_tag_and_its_probability(offline_pack):
+    loaded = loader.get("ner")
+    batch = loaded.tokenizer(TEXT, return_tensors="pt", return_offsets_mapping=True)
+    offsets = batch.pop("offset_mapping")[0].tolist()
+    with torch.inference_mode():
+        probs = loaded.model(**batch).logits[0].float().softmax(-1)  # (seq, labels)
+    words = [i for i, (start, end) in enumerate(offsets) if end > start]  # [CLS] and [SEP] have no characters
+    tags = ner.token_tags(TEXT)
+    assert len(tags) == len(words)
+    for token, i in zip(tags, words):
+        assert set(token) == {"token", "tag", "score", "start", "end"}
+        assert token["tag"] == NER_LABELS[int(probs[i].argmax())]
+        assert token["score"] == pytest.approx(float(probs[i].max()), abs=1e-5)
+        assert [token["start"], token["end"]] == offsets[i]
+        assert token["token"] == loaded.tokenizer.convert_ids_to_tokens(int(batch["input_ids"][0, i]))
+    # The merged spans start where a tagged token does: /ner is built from these tags.
+    starts = {token["start"] for token in tags if token["tag"] != "O"}
+    assert all(entity["start"] in starts for entity in ner.extract(TEXT))
+
+
+def test_token_tags_of_empty_text_are_refused():
+    with pytest.raises(InputError, match="empty"):
+        ner.token_tags("  ")

@@ -58,6 +58,22 @@ def test_entities_keep_the_original_text(offline_pack):
     assert value["entities"] == [{"entity": e["entity_group"], "start": e["start"], "end": e["end"]} for e in found]
 
 
+def test_token_tags_label_each_token_over_the_original_text(offline_pack):
+    text = "Angela Merkel met Emmanuel Macron in Paris."
+    tags = ner.token_tags(text)
+    pieces = highlight.token_tags(text, tags)
+    assert "".join(piece for piece, _ in pieces) == text
+    assert [(piece, tag) for piece, tag in pieces if tag is not None] == [
+        (text[t["start"]:t["end"]], t["tag"]) for t in tags]
+    assert {piece for piece, tag in pieces if tag is None} == {" "}  # the spaces between words
+
+
+def test_token_tags_skip_tokens_without_characters_of_their_own():
+    tags = [{"start": 0, "end": 3, "tag": "B-PER"}, {"start": 1, "end": 3, "tag": "I-PER"},
+            {"start": 4, "end": 6, "tag": "O"}]
+    assert highlight.token_tags("Ann is", tags) == [("Ann", "B-PER"), (" ", None), ("is", "O")]
+
+
 def test_the_best_answer_is_marked_in_the_context_and_no_answer_marks_nothing():
     context = "The treaty was signed in Paris in 1898."
     answers = [{"answer": "Paris", "score": 0.9, "start": 25, "end": 30},

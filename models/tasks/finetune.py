@@ -333,8 +333,8 @@ def pairs_code(sentence1: str, sentence2: str, examples: Any = 3, choice: str | 
         ["pairs"], "from transformers import AutoTokenizer\n\n"
         f"tokenizer = AutoTokenizer.from_pretrained({resolved.location_for_code!r}{resolved.tokenizer_args})",
         f"rows = [{(sentence1, sentence2, -100)!r}, "
-        f"*read_paraphrases({snippets.project_file(paraphrases_path())!r})[:{count}]]{snippets.FROM_PROJECT}"
-        "  # -100: no label",
+        f"*read_paraphrases({snippets.project_file(paraphrases_path())!r})[:{count}]]"
+        "  # -100: no label; the pairs: a file of the project's, run this in its folder",
         f"print(json.dumps(pair_batch(tokenizer, rows, max_tokens={PAIR_MAX_TOKENS})))")
 
 

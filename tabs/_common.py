@@ -29,6 +29,7 @@ HELPER_FAILURE = ("This part of the page could not use the values it was sent. R
 # A page helper's time budget: each is a few milliseconds to a second on values the page sends (a note may wait
 # for the model its run just loaded).
 HELPER_BUDGET_S = 60.0
+LINKS_AT_ONCE = 8  # page loads opening a link at once: filling is cheap (no model), each still bounded
 
 
 def _as_gr_error(exc: Exception) -> gr.Error:
@@ -350,7 +351,9 @@ def open_links(demo: gr.Blocks) -> dict[str, _Linked]:
     def fill(request: gr.Request) -> dict:
         return _opened(views, run, dict(request.query_params))
 
+    # Its own concurrency group: filling reads no model, and must not wait behind the page's other load events
+    # (model notes, shapes), which share the helpers' small group.
     event = demo.load(guarded(fill), None, list(outputs), show_progress="hidden", api_name="open_link",
-                      api_visibility="private")
+                      api_visibility="private", concurrency_id="open_link", concurrency_limit=LINKS_AT_ONCE)
     event.success(None, run, None, js=_CLICK_JS)
     return views

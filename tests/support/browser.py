@@ -48,10 +48,23 @@ def opened(url: str) -> Iterator[object]:
         page.on("pageerror", lambda e: page.problems.append(f"page error: {str(e)[:300]}"))
         page.goto(url, wait_until="networkidle")
         page.wait_for_selector("[role=tab]", timeout=60_000)  # the page renders after its scripts load
+        wait_tabs_settled(page)
         try:
             yield page
         finally:
             browser.close()
+
+
+def wait_tabs_settled(page, seconds: float = 30) -> None:
+    """Until the tab bar shows the same tabs twice in a row: it can be drawn again after its first tab appears (a walk
+    counted 14 tabs at once, then waited 30 s for the 14th in vain), and a walk by index needs the final bar."""
+    deadline, last = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        titles = page.get_by_role("tab").all_inner_texts()
+        if titles == last:
+            return
+        last = titles
+        page.wait_for_timeout(500)
 
 
 def visuals(panel) -> int:
@@ -132,7 +145,7 @@ def errors_shown(page) -> list[str]:
 
 def tab_titles(page) -> list[str]:
     tabs = page.get_by_role("tab")
-    return [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+    return [title.strip() for title in tabs.all_inner_texts()]  # one read: a count then reads by index can race
 
 
 def walk_every_tab(page, run_seconds: float = RUN_SECONDS) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
+import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, before gradio loads
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -12,14 +14,19 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 # own OpenMP team; with the default (active) wait, idle teams spin on the cores the busy one needs. Measured on
 # 2 cores: GPT-2 generate in a worker thread 6.2-6.9 s by default, 3.0 s passive (docs/performance.md).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Before gradio makes the queue: it records every event for the monitoring dashboard (off here) and, after each one,
+# builds a pandas DataFrame of the last 10,000 records to summarise them: CPU and memory that grew with every
+# request (4% of a /sentiment call's samples early on). Keep one record, and never summarise.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 import config  # noqa: E402
 from cloud import sagemaker  # noqa: E402
-from models import limits, remote  # noqa: E402
-from serving import guards, payload  # noqa: E402
+from models import limits, offline, remote  # noqa: E402
+from serving import bridge, guards, payload, sessions  # noqa: E402
 from tabs import TABS, _common  # noqa: E402
 
 INTRO = """# 🤗 Transformers Playground
@@ -85,14 +92,43 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         mcp_server=False,  # no second way in: the endpoints are the API of docs/api.md, through the queue
         ssr_mode=False,
         strict_cors=True,
-        app_kwargs={"middleware": [Middleware(guards.Requests)]},  # clear 4xx where gradio would answer a bare 500
+        app_kwargs={
+            # At start-up: sessions built on demand, unread results that expire (serving/sessions.py).
+            "lifespan": sessions.lifespan,
+            "middleware": [Middleware(guards.Requests)],  # clear 4xx where gradio would answer a bare 500
+        },
         **extra,
     )
 
 
+def prepare_offline_pack(settings: config.Settings) -> threading.Event | None:
+    """Offline (`--models offline`, or HF_HUB_OFFLINE=1), build what the offline pack lacks on a serving thread from
+    the start, with a line per model, so the first click builds and trains nothing (./run.sh builds the pack at
+    set-up; `python app.py` may come first). A request for a model still being built waits for it, not twice.
+    Returns an event set when the build has ended (None: nothing to build)."""
+    if settings.profile != "offline" and not settings.hub_offline:
+        return None
+    if all(offline.is_built(name) for name in offline.ENTRIES):
+        return None
+    done = threading.Event()
+
+    def build() -> None:
+        try:
+            offline.build_all(progress=lambda line: print(f"{line} (in the background)", flush=True))
+        except Exception:  # a request that needs the model builds it again and says what went wrong
+            logging.getLogger(__name__).exception("building the offline pack failed")
+        finally:
+            done.set()
+
+    bridge.submit(build)
+    return done
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = config.load_settings(sys.argv[1:] if argv is None else argv)
-    launch(build_demo(settings), settings)
+    demo = build_demo(settings)
+    prepare_offline_pack(settings)
+    launch(demo, settings)
 
 
 if __name__ == "__main__":

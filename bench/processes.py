@@ -24,6 +24,9 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
                HF_HUB_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_TELEMETRY="1", TOKENIZERS_PARALLELISM="false",
                PLAYGROUND_MODELS="offline", PYTHONUNBUFFERED="1")
+    # As app.py sets it for the app: idle OpenMP threads sleep, so the bench's own in-process baselines (the bare
+    # pipeline, plain generate) are not slowed by spinning threads either (docs/performance.md).
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     env.update(extra or {})
     return env
 

@@ -43,21 +43,28 @@ def plan(args: argparse.Namespace) -> dict:
 
 
 def machine() -> dict:
-    """What the figures were measured on."""
+    """What the figures were measured on: the CPU (model, the flags that choose the app's paths), the dtype setting."""
     import torch
 
-    flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    flags = next((line.partition(":")[2].split() for line in cpuinfo if line.startswith("flags")), [])
+    model = next((line.partition(":")[2].strip() for line in cpuinfo if line.startswith("model name")),
+                 platform.processor())
     wanted = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_vnni")
+    kind = ("AMX" if "amx_bf16" in flags else "AVX512-BF16" if "avx512_bf16" in flags else "no native bf16")
     return {"python": platform.python_version(), "torch": torch.__version__, "cores": torch.get_num_threads(),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "cpu_flags": [f for f in wanted if f in flags.split()],
+            "cpu_model": model, "cpu_kind": kind, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "cpu_flags": [f for f in wanted if f in flags], "cpu_flags_all": " ".join(flags),
+            # The app's dtype path: PLAYGROUND_DTYPE=float32 forces the no-bf16 path on any CPU.
+            "playground_dtype": os.environ.get("PLAYGROUND_DTYPE", "auto"),
+            "playground_cpu_bf16": os.environ.get("PLAYGROUND_CPU_BF16", "detected"),
             "uptime": _uptime()}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     sizes = plan(args)
-    os.environ.update(processes.child_env())  # offline and quiet here too, before transformers loads
+    os.environ.update(processes.child_env())  # offline and quiet here too, before torch and transformers load
     begin = time.perf_counter()
     results: dict = {"quick": args.quick, "plan": sizes, "machine": machine()}
     with tempfile.TemporaryDirectory(prefix="playground-bench-") as tmp:
@@ -122,9 +129,12 @@ def _measure_serving(results: dict, app: processes.Server, folders: dict, sizes:
         _say("overhead")
         results["overhead"] = stats.with_load(lambda: serving.overhead(
             servers, folders["sentiment"], sizes["rounds"], sizes["overhead_per_round"]))
-        _say("many users")
+        _say("many users, each keeping a session")
         results["many_users"] = stats.with_load(lambda: serving.many_users(servers, sizes["rounds"],
                                                                            sizes["per_client"]))
+        _say("many users, a new session every call")
+        results["many_users_sessionless"] = stats.with_load(lambda: serving.many_users(
+            servers, sizes["rounds"], sizes["per_client"], keep_session=False))
         _say("streaming")
         from models import loader
 

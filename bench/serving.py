@@ -63,51 +63,53 @@ def same_scores(a: dict[str, float], b: dict[str, float], tolerance: float) -> b
 # ---- 1. overhead -------------------------------------------------------------------------------
 
 def overhead(servers: Servers, folder: Path, rounds: int, per_round: int) -> dict:
-    """Median /sentiment request over HTTP vs a bare in-process pipeline call, same model and text."""
+    """Median /sentiment request over HTTP vs a bare in-process pipeline call, same model and text: from a client
+    that keeps its session (a page left open, a gradio_client Client) and from one that starts a new session with
+    every call (curl, gradio's /call API, many scripts), interleaved with the bare calls."""
     from transformers import pipeline
 
     bare = pipeline("text-classification", model=str(folder))
-    client = RawClient(servers.app.url, keep_session=True)
+    clients = {"session": RawClient(servers.app.url, keep_session=True), "sessionless": RawClient(servers.app.url)}
     for _ in range(3):  # warm both: the app loads its model on the first request
-        reply = client.call("sentiment", TEXT, check=True)
+        replies = {mode: client.call("sentiment", TEXT, check=True) for mode, client in clients.items()}
         expected = {s["label"]: s["score"] for s in bare(TEXT, top_k=None)}
-    app_times, bare_times, round_ratios = [], [], []
+    times: dict[str, list[float]] = {"session": [], "sessionless": [], "bare": []}
+    round_ratios: dict[str, list[float]] = {"session": [], "sessionless": []}
     for _ in range(rounds):
-        app_round, bare_round = [], []
+        this_round: dict[str, list[float]] = {mode: [] for mode in times}
         for _ in range(per_round):  # interleaved, one of each at a time
-            app_round.append(client.call("sentiment", TEXT, check=True).seconds)
-            bare_round.append(stats.timed(lambda: bare(TEXT, top_k=None)))
-        round_ratios.append(stats.ratio(statistics.median(app_round), statistics.median(bare_round)))
-        app_times += app_round
-        bare_times += bare_round
-    client.close()
-    fresh = _fresh_session_calls(servers.app.url, max(3, per_round // 3))
-    return {"app_seconds": stats.summary(app_times), "bare_pipeline_seconds": stats.summary(bare_times),
-            "ratio": stats.ratio(statistics.median(app_times), statistics.median(bare_times)),
-            "round_ratios": round_ratios, "app_seconds_new_session_each_call": stats.summary(fresh),
-            "ratio_new_session_each_call": stats.ratio(statistics.median(fresh), statistics.median(bare_times)),
-            "same_answer_as_bare_pipeline": same_scores(confidences(reply.data[0]), expected, 1e-3)}
-
-
-def _fresh_session_calls(url: str, count: int) -> list[float]:
-    """Calls that each start a new gradio session (a bare curl of the route): informative, not a target."""
-    client = RawClient(url)
-    try:
-        return [client.call("sentiment", TEXT, check=True).seconds for _ in range(count)]
-    finally:
+            for mode, client in clients.items():
+                this_round[mode].append(client.call("sentiment", TEXT, check=True).seconds)
+            this_round["bare"].append(stats.timed(lambda: bare(TEXT, top_k=None)))
+        for mode in round_ratios:
+            round_ratios[mode].append(stats.ratio(statistics.median(this_round[mode]),
+                                                  statistics.median(this_round["bare"])))
+        for mode, values in this_round.items():
+            times[mode] += values
+    for client in clients.values():
         client.close()
+    bare_median = statistics.median(times["bare"])
+    return {"app_seconds": stats.summary(times["session"]), "bare_pipeline_seconds": stats.summary(times["bare"]),
+            "ratio": stats.ratio(statistics.median(times["session"]), bare_median),
+            "round_ratios": round_ratios["session"],
+            "app_seconds_sessionless": stats.summary(times["sessionless"]),
+            "ratio_sessionless": stats.ratio(statistics.median(times["sessionless"]), bare_median),
+            "round_ratios_sessionless": round_ratios["sessionless"],
+            "same_answer_as_bare_pipeline": all(same_scores(confidences(reply.data[0]), expected, 1e-3)
+                                                for reply in replies.values())}
 
 
 # ---- 2. many users ------------------------------------------------------------------------------
 
-def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
+def many_users(servers: Servers, rounds: int, per_client: int, keep_session: bool = True) -> dict:
     """/sentiment throughput and latency with CLIENTS concurrent clients: this app vs the peer.
 
-    Each side gets CLIENTS users who keep their session (a page left open, a gradio_client Client),
-    each warmed by one untimed call; then every round, all of them send their requests at once.
+    Each side gets CLIENTS users, each warmed by one untimed call; then every round, all of them send their
+    requests at once. With keep_session, each user keeps its session (a page left open, a gradio_client Client);
+    without, every call starts a new one (curl, gradio's /call API, many scripts).
     """
     texts = review_texts(CLIENTS * per_client)
-    users = {"app": _users(servers.app.url, texts), "peer": _users(servers.peer.url, texts)}
+    users = {"app": _users(servers.app.url, texts, keep_session), "peer": _users(servers.peer.url, texts, keep_session)}
     single = _answers_one_at_a_time(servers.app.url, texts)
     throughput = {"app": [], "peer": []}
     latencies = {"app": [], "peer": []}
@@ -125,7 +127,7 @@ def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
             client.close()
     app_p50, app_p99 = stats.percentile(latencies["app"], 50), stats.percentile(latencies["app"], 99)
     return {
-        "clients": CLIENTS, "requests_per_round": len(texts),
+        "clients": CLIENTS, "requests_per_round": len(texts), "keep_session": keep_session,
         "app_requests_per_second": stats.summary(throughput["app"]),
         "peer_requests_per_second": stats.summary(throughput["peer"]),
         "ratio": stats.ratio(statistics.median(throughput["app"]), statistics.median(throughput["peer"])),
@@ -137,9 +139,9 @@ def many_users(servers: Servers, rounds: int, per_client: int) -> dict:
     }
 
 
-def _users(url: str, texts: list[str]) -> list[RawClient]:
-    """CLIENTS clients of one server, each with its session started by one call."""
-    clients = [RawClient(url, keep_session=True) for _ in range(CLIENTS)]
+def _users(url: str, texts: list[str], keep_session: bool) -> list[RawClient]:
+    """CLIENTS clients of one server, each warmed by one call (which starts its session, if it keeps one)."""
+    clients = [RawClient(url, keep_session=keep_session) for _ in range(CLIENTS)]
     for client, text in zip(clients, texts):
         client.call("sentiment", text, check=True)
     return clients

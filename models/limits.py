@@ -12,6 +12,13 @@ PAYLOAD_CHARS = 1_000_000
 # Sessions (browser tabs, API clients) whose state gradio keeps: ~1.5 MB each for this app's component
 # tree plus their last inputs. No tab keeps gr.State, so an evicted session only loses slider/choice updates.
 SESSIONS_KEPT = 64
+# Results a client has not read from its event stream (serving/sessions.py): kept at most this long, at most this
+# many bytes of them in all (the oldest dropped first), and a session with this many unread is refused more.
+UNREAD_S = 60.0
+UNREAD_BYTES = 64 << 20
+UNREAD_PER_SESSION = 16
+# A session hash is a key gradio keeps in several places: its pages make 11 characters, gradio_client 36.
+SESSION_HASH_CHARS = 64
 # Decoding steps one summary or translation may take in all (pieces x each piece's longest output): random weights
 # never stop early, so the offline pack always runs them all. Measured on 2 busy cores (load 4.6): the offline BART
 # with 4 beams ~14 ms a step (4,096: about a minute), the offline T5 ~1.9 ms (32,768: about a minute). Real models

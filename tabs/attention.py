@@ -4,8 +4,7 @@ import gradio as gr
 
 from models import limits
 from models.tasks import attention, self_attention
-from tabs import _common, _learning
-from tabs._views import bertviz, figures
+from tabs import _common, _learning, _views
 
 TITLE = "Attention"
 EXAMPLES = ["The animal didn't cross the street because it was too tired.", "I read a good novel."]
@@ -21,7 +20,7 @@ EXPLAIN = ("Each token's vector is compared with every other token's (query · k
 def maps(text, layer, head, average_heads, hide_special, choice, progress=gr.Progress()) -> tuple[str, object]:
     shown = attention.attention(text, layer, head, average_heads, hide_special, choice,
                                 _common.progress_callback(progress))
-    return bertviz.views(shown), figures.attention_heatmap(shown)
+    return _views.bertviz.views(shown), _views.figures.attention_heatmap(shown)
 
 
 def compare_word(sentence_a, sentence_b, word, choice, progress=gr.Progress()) -> dict:
@@ -74,7 +73,7 @@ def _word(picker: gr.Dropdown) -> None:
     inputs = [sentence_a, sentence_b, word, picker]
     event = button.click(_common.guarded(compare_word), inputs, raw, api_name="compare_word",
                          concurrency_id=_common.concurrency_id("encoder"))
-    event.success(_common.guarded(figures.word_in_context), raw, plot, api_visibility="private")
+    event.success(_common.guarded(_views.figures.word_in_context), raw, plot, api_visibility="private")
     _common.show_code(event, "compare_word", inputs, attention.compare_word_code)
 
 

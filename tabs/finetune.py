@@ -12,8 +12,7 @@ from models import limits, loader
 from models.errors import InputError
 from models.tasks import finetune
 from serving.bridge import Bridge
-from tabs import _common
-from tabs._views import figures, tables
+from tabs import _common, _views
 
 TITLE = "Fine-tuning lab"
 TRAINING_ID = "training"  # every training event shares it: one training at a time on this server
@@ -130,7 +129,7 @@ def _train_and_cancel(label: str) -> tuple[gr.Button, gr.Button]:
 def _live_plot(result: gr.JSON) -> gr.Plot:
     """A loss plot redrawn from the streamed results (the endpoint's only output stays the dict)."""
     plot = gr.Plot(label="Loss per step")
-    result.change(figures.training_progress, result, plot, api_visibility="private",
+    result.change(_views.figures.training_progress, result, plot, api_visibility="private",
                   trigger_mode="always_last", concurrency_id="training_plots", concurrency_limit=4)
     return plot
 
@@ -196,7 +195,7 @@ def _pairs_section() -> None:
     inputs = [sentence1, sentence2, count, picker]
     event = gr.on([button.click, sentence2.submit], _common.guarded(finetune.pair_batch), inputs, tensors,
                   api_name="pair_view", concurrency_id=_common.concurrency_id("finetune"))
-    event.success(_common.guarded(tables.pair_batch), tensors, table, api_visibility="private")
+    event.success(_common.guarded(_views.tables.pair_batch), tensors, table, api_visibility="private")
     _common.show_code(event, "pair_view", inputs, finetune.pairs_code)
 
 

@@ -7,8 +7,7 @@ from models import limits
 from models.tasks import generate
 from models.tasks.generate import GenerationSettings
 from serving.bridge import Bridge
-from tabs import _common
-from tabs._views import charts, figures, highlight
+from tabs import _common, _views
 
 TITLE = "Text generation"
 EXAMPLES = [
@@ -40,7 +39,7 @@ def run(prompt: str, settings: GenerationSettings, choice: str | None = None,
 def think(prompt: str, settings: GenerationSettings, choice: str | None = None,
           progress=gr.Progress()) -> Bridge[tuple[list[tuple[str, str | None]], list[dict]]]:
     return generate.thinking(prompt, settings, choice, _common.progress_callback(progress)).map(
-        lambda view: (highlight.generated(prompt, view), view["steps"]))
+        lambda view: (_views.highlight.generated(prompt, view), view["steps"]))
 
 
 def compare_settings(max_new_tokens, temperature, top_k, top_p, seed, num_beams=generate.COMPARE_BEAMS,
@@ -61,7 +60,7 @@ def compare(prompt: str, settings: GenerationSettings, choice: str | None = None
 def attend(prompt: str, settings: GenerationSettings, layer: int = -1, head: int = -1, choice: str | None = None,
            progress=gr.Progress()) -> tuple:
     result = generate.attending(prompt, settings, layer, head, choice, _common.progress_callback(progress))
-    return figures.generated_attention(result), result
+    return _views.figures.generated_attention(result), result
 
 
 # The endpoints' inputs, one per setting (API.md's order), made into one GenerationSettings per call.
@@ -84,7 +83,7 @@ def pick_strategy(strategy: str, num_beams: int) -> tuple:
 
 
 def after_thinking(steps: list[dict]) -> tuple:
-    plot, caption = charts.alternatives(steps, 1)
+    plot, caption = _views.charts.alternatives(steps, 1)
     # A slider needs minimum < maximum, even for a one-step generation.
     return gr.update(maximum=max(len(steps), 2), value=1), plot, caption
 
@@ -126,7 +125,7 @@ def _controls() -> dict:
 
 
 def after_attention(result: object) -> tuple:
-    view, caption = highlight.attended_step(result, 1)  # checks what the browser sent back
+    view, caption = _views.highlight.attended_step(result, 1)  # checks what the browser sent back
     steps = len(result["attention"]) if view else 1
     # A slider needs minimum < maximum, even for a one-step generation.
     return gr.update(maximum=max(steps, 2), value=1), view, caption
@@ -150,9 +149,9 @@ def _thinking_panel(inputs: list, strategy: gr.Radio):
     event = button.click(_common.guarded(THINK), inputs, [tokens, steps], api_name="generate_probabilities",
                          concurrency_id=_common.concurrency_id("generate"))
     event.success(after_thinking, steps, [step, plot, caption], api_visibility="private")
-    step.release(charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
+    step.release(_views.charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
     tokens.select(step_from_click, None, step, api_visibility="private").then(
-        charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
+        _views.charts.alternatives, [steps, step], [plot, caption], api_visibility="private")
     _common.show_code(event, "generate_probabilities", inputs, THINK_CODE, link_also={"strategy": strategy})
     return event
 
@@ -180,7 +179,7 @@ def _attention_panel(inputs: list, strategy: gr.Radio):
     event = button.click(_common.guarded(ATTEND), inputs, [plot, raw], api_name="generate_attention",
                          concurrency_id=_common.concurrency_id("generate"))
     event.success(_common.guarded(after_attention), raw, [step, attended, caption], api_visibility="private")
-    step.release(_common.guarded(highlight.attended_step), [raw, step], [attended, caption],
+    step.release(_common.guarded(_views.highlight.attended_step), [raw, step], [attended, caption],
                  api_visibility="private")
     _common.show_code(event, "generate_attention", inputs, ATTEND_CODE, link_also={"strategy": strategy})
     return event

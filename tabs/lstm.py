@@ -7,8 +7,7 @@ import gradio as gr
 from models import limits
 from models.tasks import lstm
 from serving.bridge import Bridge
-from tabs import _common
-from tabs._views import figures, received
+from tabs import _common, _views
 
 TITLE = "LSTM vs attention"
 TRAINING_ID = "training"  # shared with the fine-tuning lab: one training at a time on this server
@@ -38,17 +37,17 @@ TIMING = ("tokens", "lstm_ms", "lstm_sequential_steps", "transformer_ms", "trans
 
 
 def _timing(value: object, where: str) -> dict:
-    row = received.record(value, where, TIMING)
+    row = _views.received.record(value, where, TIMING)
     for key in TIMING:
-        received.number(row[key], f"{where}.{key}")
+        _views.received.number(row[key], f"{where}.{key}")
     return row
 
 
 def comparison_view(result: dict) -> tuple[object, str]:
     """The loss and BLEU-1-by-length figure, and the time-per-step table (from an /lstm_compare result
     the page sends back: checked first)."""
-    figure = figures.lstm_comparison(lstm.current().result["losses"], result)
-    timings = received.each(result.get("time_per_step"), "time_per_step", len(lstm.TIMED_LENGTHS), _timing)
+    figure = _views.figures.lstm_comparison(lstm.current().result["losses"], result)
+    timings = _views.received.each(result.get("time_per_step"), "time_per_step", len(lstm.TIMED_LENGTHS), _timing)
     rows = "\n".join(f"| {r['tokens']} | {r['lstm_ms']} ms ({r['lstm_sequential_steps']} steps) | "
                      f"{r['transformer_ms']} ms ({r['transformer_sequential_steps']} step) |"
                      for r in timings)
@@ -78,7 +77,7 @@ def build() -> None:
         with gr.Column():
             result = gr.JSON(label="Progress, then the losses and held-out quality")
             plot = gr.Plot(label="Loss per step")
-    result.change(figures.training_progress, result, plot, api_visibility="private",
+    result.change(_views.figures.training_progress, result, plot, api_visibility="private",
                   trigger_mode="always_last", concurrency_id="training_plots", concurrency_limit=4)
     event = gr.on([train_button.click], _common.guarded(train, limits.TRAINING_BUDGET_S), [steps], result,
                   api_name="lstm_train",

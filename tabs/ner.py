@@ -4,8 +4,7 @@ import gradio as gr
 
 from models import limits
 from models.tasks import ner
-from tabs import _common
-from tabs._views import highlight
+from tabs import _common, _views
 
 TITLE = "Named entities"
 EXAMPLES = [
@@ -17,12 +16,12 @@ TABLE_HEADERS = ["entity", "label", "score", "start", "end"]
 
 def extract(text: str, choice: str, progress=gr.Progress()) -> tuple[dict, list[dict]]:
     entities = ner.extract(text, choice, _common.progress_callback(progress))
-    return highlight.entities(text, entities), entities
+    return _views.highlight.entities(text, entities), entities
 
 
 def tag_tokens(text: str, choice: str, progress=gr.Progress()) -> tuple[list, list[dict]]:
     tags = ner.token_tags(text, choice, _common.progress_callback(progress))
-    return highlight.token_tags(text, tags), tags
+    return _views.highlight.token_tags(text, tags), tags
 
 
 def as_table(entities: list[dict]) -> list[list]:

@@ -4,8 +4,7 @@ import gradio as gr
 
 from models import limits
 from models.tasks import positional
-from tabs import _common, _learning
-from tabs._views import figures
+from tabs import _common, _learning, _views
 
 TITLE = "Positional encoding"
 FORMULA = r"""Attention alone does not know word order, so a vector that depends only on the position is added to
@@ -21,12 +20,12 @@ def draw(seq_len: int, d_model: int) -> object:
     """Heatmap, a few dimensions as waves, and the position-by-position cosine similarity."""
     table = positional.encoding(seq_len, d_model)  # (seq_len, d_model)
     d_model = table.shape[1]
-    return figures.encoding(table, f"Sinusoidal encoding, d_model={d_model}", positional.wave_dims(d_model))
+    return _views.figures.encoding(table, f"Sinusoidal encoding, d_model={d_model}", positional.wave_dims(d_model))
 
 
 def learned(seq_len: int, choice: str, progress=gr.Progress()) -> object:
     table, name, model = positional.learned(seq_len, choice, _common.progress_callback(progress))
-    return figures.scaled_encoding(table, f"Learned {name} of {model}", positional.wave_dims(table.shape[1]))
+    return _views.figures.scaled_encoding(table, f"Learned {name} of {model}", positional.wave_dims(table.shape[1]))
 
 
 def build() -> None:

@@ -4,8 +4,7 @@ import gradio as gr
 
 from models import limits
 from models.tasks import qa
-from tabs import _common
-from tabs._views import highlight
+from tabs import _common, _views
 
 TITLE = "Question answering"
 CONTEXT = ("The Eiffel Tower is a wrought-iron lattice tower on the Champ de Mars in Paris. It was designed "
@@ -21,7 +20,7 @@ EXAMPLES = [
 def answer(question: str, context: str, top_k: int, choice: str,
            progress=gr.Progress()) -> tuple[str, dict, list[dict]]:
     answers = qa.answer(question, context, top_k, choice, _common.progress_callback(progress))
-    return answers[0]["answer"], highlight.answer(context, answers), answers
+    return answers[0]["answer"], _views.highlight.answer(context, answers), answers
 
 
 def verdict(answers: list[dict]) -> str:

@@ -5,8 +5,7 @@ import gradio as gr
 from models import limits
 from models.registry import TOKENIZERS
 from models.tasks import tokens
-from tabs import _common, _learning
-from tabs._views import figures, highlight
+from tabs import _common, _learning, _views
 
 TITLE = "Tokenizer"
 NAMES = list(TOKENIZERS)
@@ -14,7 +13,7 @@ EXAMPLES = ["I read a good novel.", "Tokenization isn't magic: it's unbelievably
             "GPT-2 and BERT split   spaces, numbers like 1234567 and émigrés differently."]
 BATCH_EXAMPLE = ("I read a good novel.\nAttention is a novel idea.\n"
                  "Transformers turn tokens into vectors, layer by layer.")
-COLOURS = {highlight.SPECIAL: "#ef4444", highlight.TOKEN_LABELS[0]: "#93c5fd", highlight.TOKEN_LABELS[1]: "#fcd34d"}
+COLOURS = dict(zip((_views.highlight.SPECIAL, *_views.highlight.TOKEN_LABELS[:2]), ("#ef4444", "#93c5fd", "#fcd34d")))
 TABLE_HEADERS = ["#", "token", "id", "special", "start", "end", "word", "type id", "mask"]
 
 
@@ -40,7 +39,7 @@ def table(result: dict) -> list[list]:
 
 
 def show(text: str, name: str, result: dict) -> tuple:
-    return (highlight.tokens(text, result), table(result), result["decoded"], tokens.source_note(name))
+    return (_views.highlight.tokens(text, result), table(result), result["decoded"], tokens.source_note(name))
 
 
 def show_compared(text: str, compared: dict) -> list:
@@ -50,7 +49,7 @@ def show_compared(text: str, compared: dict) -> list:
         if "error" in item:
             shown += [f"**{name}**: unavailable ({item['error']})", None]
             continue
-        shown += [f"{tokens.source_note(name)}\n\n**{item['count']} tokens**", highlight.tokens(text, item)]
+        shown += [f"{tokens.source_note(name)}\n\n**{item['count']} tokens**", _views.highlight.tokens(text, item)]
     return shown
 
 
@@ -111,7 +110,7 @@ def _batch() -> None:
     inputs = [text, name, max_length, padding]
     event = button.click(_common.guarded(tokenize_batch), inputs, raw, api_name="tokenize_batch",
                          concurrency_id=queue_group())
-    event.success(_common.guarded(figures.padded_batch), raw, grid, api_visibility="private")
+    event.success(_common.guarded(_views.figures.padded_batch), raw, grid, api_visibility="private")
     _common.show_code(event, "tokenize_batch", inputs, tokens.batch_code)
 
 

@@ -23,8 +23,7 @@ from models.tasks import (
     translate,
     why_common,
 )
-from tabs import _common, _learning
-from tabs._views import bertviz, figures, highlight
+from tabs import _common, _learning, _views
 
 TITLE = "Why?"
 TASK_NAMES = {"sentiment": "Sentiment", "zero_shot": "Zero-shot", "fill_mask": "Fill-mask",
@@ -63,39 +62,39 @@ PROJECTION_EXAMPLE = "\n".join([
 def attribute(text, task, target, method, steps, choice, progress=gr.Progress()) -> tuple:
     result = attribution.explain(text, task, target, method, steps, choice,
                                  _common.progress_callback(progress))
-    return highlight.attributed(text, result), result
+    return _views.highlight.attributed(text, result), result
 
 
 def ablate(text, heads, task, choice, progress=gr.Progress()) -> tuple:
     result = head_ablation.ablate(text, heads, task, choice, _common.progress_callback(progress))
-    return figures.ablation(result), result
+    return _views.figures.ablation(result), result
 
 
 def lens(text, choice, progress=gr.Progress()) -> tuple:
     result = logit_lens.lens(text, choice, _common.progress_callback(progress))
-    return figures.logit_lens(result), result
+    return _views.figures.logit_lens(result), result
 
 
 def sample(prompt, temperature, top_k, top_p, choice, progress=gr.Progress()) -> tuple:
     result = sampling_distribution.distribution(prompt, temperature, top_k, top_p, choice,
                                                 _common.progress_callback(progress))
-    return figures.sampling(result, float(temperature), int(top_k), float(top_p)), result
+    return _views.figures.sampling(result, float(temperature), int(top_k), float(top_p)), result
 
 
 def cross(text, target_language, layer, head, max_new_tokens, choice, progress=gr.Progress()) -> tuple:
     view = cross_attention.attend(text, target_language, layer, head, max_new_tokens, choice,
                                   _common.progress_callback(progress))
-    return bertviz.cross_attention(view), figures.cross_attention(view.result), view.result
+    return _views.bertviz.cross_attention(view), _views.figures.cross_attention(view.result), view.result
 
 
 def neurons(text, layer, head, choice, progress=gr.Progress()) -> tuple:
     view = neuron_view.neuron(text, layer, head, choice, _common.progress_callback(progress))
-    return bertviz.neuron(view), view.result
+    return _views.bertviz.neuron(view), view.result
 
 
 def project(sentences, layer, choice, progress=gr.Progress()) -> tuple:
     result = embedding_projection.project(sentences, layer, choice, _common.progress_callback(progress))
-    return figures.projection(result), result
+    return _views.figures.projection(result), result
 
 
 # ---- shared pieces of the layout ----------------------------------------------------------------------------
@@ -178,7 +177,7 @@ def _attribution() -> None:
             raw = outputs_json()
     event = wire([button.click, text.submit], attribute, [text, task, target, method, steps, picker], [tokens, raw],
                  "attribution", "sentiment", attribution.code)
-    event.success(_common.guarded(highlight.attribution_summary), raw, summary, api_visibility="private")
+    event.success(_common.guarded(_views.highlight.attribution_summary), raw, summary, api_visibility="private")
 
 
 def _ablation() -> None:

@@ -3,11 +3,13 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from gradio_client.exceptions import AppError
 
-from models import loader
+import config
+from models import loader, offline
 
 # api_name -> the leading parameter names in order, as docs/api.md lists them.
 PINNED = {
@@ -37,6 +39,27 @@ def test_build_demo_loads_no_model(settings):
     loader.clear()
     app.build_demo(settings)
     assert loader.in_memory() == []
+
+
+def test_offline_the_pack_is_built_at_start_with_a_line_per_model_not_by_the_first_click(settings, offline_pack,
+                                                                                          tmp_path, capsys):
+    import app
+
+    local = replace(settings, cache_dir=tmp_path)  # a pack that lacks one model: the others link to the built ones
+    (tmp_path / offline_pack["tiny-gpt2"].parent.name).mkdir()
+    for name, folder in offline_pack.items():
+        if name != "tiny-gpt2" and not offline.ENTRIES[name].shipped:
+            (tmp_path / folder.parent.name / name).symlink_to(folder)
+    try:
+        config.use(local)
+        assert not offline.is_built("tiny-gpt2")
+        assert app.prepare_offline_pack(local).wait(120)
+        assert offline.is_built("tiny-gpt2")
+        assert "building the offline pack (1/1): tiny-gpt2 (in the background)" in capsys.readouterr().out
+        assert app.prepare_offline_pack(local) is None  # all built: nothing to do
+        assert app.prepare_offline_pack(replace(local, profile="hub", hub_offline=False)) is None
+    finally:
+        config.use(settings)
 
 
 def test_the_app_imports_and_builds_without_heavy_modules(settings):

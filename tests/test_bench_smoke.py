@@ -25,6 +25,8 @@ def test_quick_benchmark_reports_every_metric(offline_pack, tmp_path):
     # The correctness checks that come with the timings hold even in smoke mode.
     assert results["overhead"]["same_answer_as_bare_pipeline"]
     assert results["many_users"]["answers_differing_from_single_requests"] == 0
+    assert results["many_users_sessionless"]["answers_differing_from_single_requests"] == 0
+    assert results["machine"]["cpu_model"] and f"({results['machine']['cpu_kind']};" in done.stdout
     assert results["streaming"]["same_text_as_plain_generate"]
     assert results["lru"]["evicts_least_recently_used"]
     assert results["memory"]["shared_loaded_once"] and not results["memory"]["failed"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FOOTER = "# ---- Your inputs, as the app ran them"
+FROM_PROJECT = "  # a file of the project's: run this in its folder"
 
 
 def source(name: str) -> str:
@@ -34,6 +35,12 @@ def split(text: str) -> tuple[list[str], str]:
         return [], text
     found = {path.stem: head.find(source(path.stem).rstrip("\n")) for path in HERE.glob("*.py")}
     return sorted((name for name, at in found.items() if at >= 0 and name != "__init__"), key=found.get), footer
+
+
+def project_file(path: Path) -> str:
+    """How Show code names one of the project's own data files: relative to the project's folder, where a user
+    runs the code they copied, never the server's own path (which would tell a visitor where the app lives)."""
+    return path.resolve().relative_to(HERE.parents[1]).as_posix()
 
 
 def load(auto_class: str, location: str, note: str = "", tokenizer_options: dict | None = None,

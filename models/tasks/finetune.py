@@ -290,7 +290,7 @@ def classifier_code(csv_text: str | None, epochs: Any, learning_rate: Any, batch
     settings = ClassifierSettings.checked(epochs, learning_rate, batch_size)
     resolved = _trainable("finetune", choice)
     if csv_text is None or not csv_text.strip():
-        examples = f"examples = read_csv({str(example_set_path())!r})"
+        examples = f"examples = read_csv({snippets.project_file(example_set_path())!r}){snippets.FROM_PROJECT}"
     else:
         examples = f"examples = {parse_examples(csv_text)!r}"
     return snippets.program(
@@ -311,7 +311,9 @@ def lm_code(text: str | None, steps: Any, learning_rate: Any = 1e-3, choice: str
     steps = validate.integer(steps, "steps", 1, limits.LM_STEPS)
     learning_rate = validate.number(learning_rate, "learning rate", limits.FINETUNE_LR_MIN, limits.FINETUNE_LR_MAX)
     if text is None or not text.strip():
-        source = f"with open({str(corpus_path())!r}, encoding=\"utf-8\") as handle:\n    text = handle.read()"
+        corpus = snippets.project_file(corpus_path())
+        source = (f"with open({corpus!r}, encoding=\"utf-8\") as handle:{snippets.FROM_PROJECT}\n"
+                  "    text = handle.read()")
     else:
         source = f"text = {validate.text(text, 'the training text', limits.LM_TEXT_CHARS)!r}"
     return snippets.program(
@@ -330,8 +332,9 @@ def pairs_code(sentence1: str, sentence2: str, examples: Any = 3, choice: str | 
     return snippets.program(
         ["pairs"], "from transformers import AutoTokenizer\n\n"
         f"tokenizer = AutoTokenizer.from_pretrained({resolved.location_for_code!r}{resolved.tokenizer_args})",
-        f"rows = [{(sentence1, sentence2, -100)!r}, *read_paraphrases({str(paraphrases_path())!r})[:{count}]]"
-        "  # -100: no label",
+        f"rows = [{(sentence1, sentence2, -100)!r}, "
+        f"*read_paraphrases({snippets.project_file(paraphrases_path())!r})[:{count}]]"
+        "  # -100: no label; the pairs: a file of the project's, run this in its folder",
         f"print(json.dumps(pair_batch(tokenizer, rows, max_tokens={PAIR_MAX_TOKENS})))")
 
 

@@ -121,7 +121,7 @@ def train_code(steps: Any = 300, sizes: dict | None = None) -> str:
     status)."""
     steps = validate.integer(steps, "steps", 1, limits.LSTM_STEPS)
     return snippets.program(
-        ["lstm"], f"pairs = read_pairs({str(phrases_path())!r})",
+        ["lstm"], f"pairs = read_pairs({snippets.project_file(phrases_path())!r}){snippets.FROM_PROJECT}",
         "trained = " + snippets.call("train_translator", "pairs", steps=steps, sizes=dict(sizes or SIZES),
                                      held_out=HELD_OUT, batch_size=BATCH, learning_rate=LEARNING_RATE, seed=SEED),
         "print(json.dumps(trained.result))")
@@ -150,7 +150,8 @@ def compare_code(choice: str | None = None) -> str:
     task = t5.task_named("German")
     return snippets.program(
         ["lstm", "seq2seq"], f"lstm_model, english_vocab, german_vocab = load({str(folder())!r})",
-        f"_, held_out = split(read_pairs({str(phrases_path())!r}), held_out={HELD_OUT}, seed={SEED})",
+        f"_, held_out = split(read_pairs({snippets.project_file(phrases_path())!r}), held_out={HELD_OUT}, "
+        f"seed={SEED}){snippets.FROM_PROJECT}",
         "lstm = quality_by_length(held_out, lambda english: translate(lstm_model, english_vocab, german_vocab, "
         "english))",
         loader.resolve("translate", choice).load_code("AutoModelForSeq2SeqLM"),

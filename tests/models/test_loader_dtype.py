@@ -56,3 +56,25 @@ def test_bfloat16_forced_loads_every_model_in_bf16(use):
     assert set(dtypes().values()) == {"bfloat16"}
     assert next(loader.get("encoder").model.parameters()).dtype == torch.bfloat16
     assert loader.resolve("encoder").from_pretrained_args == ", dtype='bfloat16', attn_implementation='eager'"
+
+
+@pytest.mark.parametrize("task", ["sentiment", "ner", "fill_mask", "generate", "qa", "summarize", "translate",
+                                  "encoder"])
+def test_weights_read_straight_into_bf16_equal_transformers_own_load(use, task):
+    """The loader reads the weights into bf16 a tensor at a time (no float32 copy of them all in memory on the way):
+    the model is the one from_pretrained(folder, dtype=bf16) gives, tensor for tensor, settings and all."""
+    import torch
+
+    use(dtype="bfloat16", native_bf16=True)
+    loaded, resolved = loader.get(task).model, loader.resolve(task)
+    auto_class = loader.transformers_attr(resolved.model_class)
+    plain = auto_class.from_pretrained(loader.local_folder(resolved), dtype=torch.bfloat16, **{
+        k: v for k, v in resolved.load_kwargs.items() if k != "dtype"}).eval()
+    assert type(loaded) is type(plain)
+    ours, theirs = loaded.state_dict(), plain.state_dict()
+    assert list(ours) == list(theirs)
+    for key, tensor in theirs.items():
+        assert ours[key].dtype == tensor.dtype and torch.equal(ours[key], tensor), key
+    assert loaded.config.to_dict() == plain.config.to_dict()
+    assert getattr(loaded, "generation_config", None) == getattr(plain, "generation_config", None)
+    assert next(loaded.parameters()).dtype == torch.bfloat16

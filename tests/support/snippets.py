@@ -14,6 +14,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,11 @@ def run(snippets: Sequence[str], threads: int | None = None, timeout: int = 600)
     # The socket guard's folder stays on the path; the repository does not (snippets must not import it).
     path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != ROOT]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": os.pathsep.join(path)}
-    done = subprocess.run([sys.executable, __file__], input=json.dumps(list(snippets)), capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=Path(__file__).parent, check=False)
+    # Run where a user runs what they copied: a folder holding the project's data files (assets/), nothing else.
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "assets").symlink_to(ROOT / "assets")
+        done = subprocess.run([sys.executable, __file__], input=json.dumps(list(snippets)), capture_output=True,
+                              text=True, timeout=timeout, env=env, cwd=folder, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -246,3 +246,13 @@ def test_pair_batch_shows_segments_padding_and_labels(offline_pack):
 def test_pair_batch_bad_input(offline_pack, args, message):
     with pytest.raises(InputError, match=message):
         finetune.pair_batch(*args)
+
+
+def test_show_code_names_the_projects_files_not_the_servers_path(tiny_base, offline_pack):
+    """Issue 18, item 6: the example sets are named from the project's folder (where a user runs the code they
+    copied), never by where the server keeps them."""
+    server_folder = str(finetune.example_set_path().resolve().parent)
+    shown = [finetune.classifier_code("", 1, 2e-4, 16), finetune.lm_code("", 1),
+             finetune.pairs_code("The cat sat.", "A cat was sitting.", 2)]
+    for code, name in zip(shown, ("assets/sentiment.csv", "assets/lm_corpus.txt", "assets/paraphrase_pairs.csv")):
+        assert server_folder not in code and repr(name) in code

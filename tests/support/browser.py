@@ -1,8 +1,9 @@
 """A real browser (Debian's chromium, driven by playwright) on the app: open it, and walk every tab as a user would.
 
-The walk visits each tab, loads its first example, runs it with the tab's primary button and waits for an output;
-it fails on an error shown (a gr.Error, or gradio's generic "Something went wrong") and, with `page.problems`, on
-any console or script error, the bertviz iframes' included. tests/test_browser_all_tabs.py walks the app the test
+The walk visits each tab, loads its first example, runs it with the tab's primary button and waits for its answer
+(new visible text, a text field's value, a picture, or the Show code panel a success fills: see `SHOWN`); it fails
+on an error shown (a gr.Error, or gradio's generic "Something went wrong") and, with `page.problems`, on any
+console or script error, the bertviz iframes' included. tests/test_browser_all_tabs.py walks the app the test
 session launched; tests/test_space.py one started as a Hugging Face Space starts it.
 """
 
@@ -26,6 +27,7 @@ EXAMPLE_SECONDS = 20  # an example's inputs filled in
 NOT_RUN = ("Train",)  # primary buttons whose label starts so
 NEEDS_AWS = "Bedrock"  # tab titles that contain this
 GENERIC_ERROR = "Something went wrong"  # what gradio shows for an exception that is not a gr.Error
+SHOW_CODE = "Show code"  # the accordion each run fills after a success (tabs/_common.show_code): opened to be seen
 
 needs_chromium = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (scripts/install_browser.sh installs it, as root)")
@@ -46,14 +48,52 @@ def opened(url: str) -> Iterator[object]:
         page.on("pageerror", lambda e: page.problems.append(f"page error: {str(e)[:300]}"))
         page.goto(url, wait_until="networkidle")
         page.wait_for_selector("[role=tab]", timeout=60_000)  # the page renders after its scripts load
+        wait_tabs_settled(page)
         try:
             yield page
         finally:
             browser.close()
 
 
+def wait_tabs_settled(page, seconds: float = 30) -> None:
+    """Until the tab bar shows the same tabs twice in a row: it can be drawn again after its first tab appears (a walk
+    counted 14 tabs at once, then waited 30 s for the 14th in vain), and a walk by index needs the final bar."""
+    deadline, last = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        titles = page.get_by_role("tab").all_inner_texts()
+        if titles == last:
+            return
+        last = titles
+        page.wait_for_timeout(500)
+
+
 def visuals(panel) -> int:
     return panel.locator("img, canvas, iframe, svg.main-svg, .js-plotly-plot").count()
+
+
+# What a panel shows as its answer: its visible text outside gradio's status trackers (a progress message such as
+# "Downloaded ...; loading it" or a timer is shown while the run is busy, then removed: it is no answer) and the
+# value of each text field. A Textbox's answer is a textarea's value, which innerText leaves out: a walk that read
+# innerText alone never saw a summary or a translation appear, and passed only when it happened to read a progress
+# message (issue 15: the Summarization tab "gave no output" after 120 s and 300 s, the model answering in 5).
+SHOWN = """panel => {
+    const text = [];
+    const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (node.textContent.trim() && parent.checkVisibility()
+                && !parent.closest('[data-testid="status-tracker"]')) {
+            text.push(node.textContent.trim());
+        }
+    }
+    const values = [...panel.querySelectorAll("textarea, input")].map(field => field.value);
+    return JSON.stringify([text, values]);
+}"""
+
+
+def answer(panel) -> str:
+    """The panel's answer as `SHOWN` reads it (visible text without status trackers, and text fields' values)."""
+    return panel.evaluate(SHOWN)
 
 
 def _words(text: str) -> str:
@@ -72,8 +112,8 @@ def wait_example_loaded(page, panel, shown: str) -> None:
         page.wait_for_timeout(200)
 
 
-def _changed(panel, text: str, seen: int) -> bool:
-    return panel.inner_text() != text or visuals(panel) > seen
+def _changed(panel, before: str, seen: int) -> bool:
+    return answer(panel) != before or visuals(panel) > seen
 
 
 def wait_idle(page, panel, done=lambda: True, seconds: float = RUN_SECONDS) -> None:
@@ -88,6 +128,13 @@ def wait_idle(page, panel, done=lambda: True, seconds: float = RUN_SECONDS) -> N
         page.wait_for_timeout(200)
 
 
+def open_show_code(panel) -> None:
+    """Open the panel's closed "Show code" accordions, whose code is filled only once a run succeeded."""
+    for toggle in panel.get_by_text(SHOW_CODE, exact=True).all():
+        if toggle.is_visible():
+            toggle.click()
+
+
 def errors_shown(page) -> list[str]:
     """The error toasts on the page (then closed)."""
     shown = page.locator(".toast-body.error").all_inner_texts()
@@ -98,7 +145,7 @@ def errors_shown(page) -> list[str]:
 
 def tab_titles(page) -> list[str]:
     tabs = page.get_by_role("tab")
-    return [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+    return [title.strip() for title in tabs.all_inner_texts()]  # one read: a count then reads by index can race
 
 
 def walk_every_tab(page, run_seconds: float = RUN_SECONDS) -> list[str]:
@@ -127,9 +174,10 @@ def walk_every_tab(page, run_seconds: float = RUN_SECONDS) -> list[str]:
             report.append(f"{title}: example loaded, {button.inner_text().strip()!r} not run")
             continue
         wait_idle(page, panel)  # the example's own change events settle before the run starts
-        text, seen = panel.inner_text(), visuals(panel)
+        open_show_code(panel)  # a run that answers with an empty text (a replica's random weights) still fills it
+        before, seen = answer(panel), visuals(panel)
         button.click()
-        output_appeared = functools.partial(_changed, panel, text, seen)
+        output_appeared = functools.partial(_changed, panel, before, seen)
         wait_idle(page, panel, output_appeared, run_seconds)
         if not output_appeared() and not panel.locator(".pending, .generating").count():
             button.click()  # a click that landed while the page re-rendered starts nothing: once more, as a user would

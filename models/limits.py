@@ -16,7 +16,9 @@ SESSIONS_KEPT = 64
 # many bytes of them in all (the oldest dropped first), and a session with this many unread is refused more.
 UNREAD_S = 60.0
 UNREAD_BYTES = 64 << 20
-UNREAD_PER_SESSION = 16
+# A page fires about 30 events as it loads (each tab's model note, shapes, a link) before its event stream has read
+# any result: 16 refused a real browser's own page. 64 leaves room for twice that; UNREAD_BYTES bounds the memory.
+UNREAD_PER_SESSION = 64
 # A session hash is a key gradio keeps in several places: its pages make 11 characters, gradio_client 36.
 SESSION_HASH_CHARS = 64
 # Decoding steps one summary or translation may take in all (pieces x each piece's longest output): random weights

@@ -349,7 +349,10 @@ def open_links(demo: gr.Blocks) -> dict[str, _Linked]:
                             + [component for view in views.values() for component in view.inputs.values()] + [run])
 
     def fill(request: gr.Request) -> dict:
-        return _opened(views, run, dict(request.query_params))
+        try:
+            return _opened(views, run, dict(request.query_params))
+        except InputError as exc:  # a bad link: its message stays on the page until closed (a toast fades in 10 s)
+            raise gr.Error(str(exc), duration=None, print_exception=False) from None
 
     # Its own concurrency group: filling reads no model, and must not wait behind the page's other load events
     # (model notes, shapes), which share the helpers' small group.

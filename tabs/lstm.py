@@ -7,7 +7,7 @@ import gradio as gr
 from models import limits
 from models.tasks import lstm
 from serving.bridge import Bridge
-from tabs import _common, _views
+from tabs import _common, _received, _views
 
 TITLE = "LSTM vs attention"
 TRAINING_ID = "training"  # shared with the fine-tuning lab: one training at a time on this server
@@ -37,9 +37,9 @@ TIMING = ("tokens", "lstm_ms", "lstm_sequential_steps", "transformer_ms", "trans
 
 
 def _timing(value: object, where: str) -> dict:
-    row = _views.received.record(value, where, TIMING)
+    row = _received.record(value, where, TIMING)
     for key in TIMING:
-        _views.received.number(row[key], f"{where}.{key}")
+        _received.number(row[key], f"{where}.{key}")
     return row
 
 
@@ -47,7 +47,7 @@ def comparison_view(result: dict) -> tuple[object, str]:
     """The loss and BLEU-1-by-length figure, and the time-per-step table (from an /lstm_compare result
     the page sends back: checked first)."""
     figure = _views.figures.lstm_comparison(lstm.current().result["losses"], result)
-    timings = _views.received.each(result.get("time_per_step"), "time_per_step", len(lstm.TIMED_LENGTHS), _timing)
+    timings = _received.each(result.get("time_per_step"), "time_per_step", len(lstm.TIMED_LENGTHS), _timing)
     rows = "\n".join(f"| {r['tokens']} | {r['lstm_ms']} ms ({r['lstm_sequential_steps']} steps) | "
                      f"{r['transformer_ms']} ms ({r['transformer_sequential_steps']} step) |"
                      for r in timings)

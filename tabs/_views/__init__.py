@@ -1,7 +1,7 @@
 """Plain data -> what gradio shows: HighlightedText values (highlight), matplotlib figures (figures), bertviz's
 views (bertviz), gr.BarPlot data (charts), HTML tables (tables). Data a client sends back is checked first
-(received). Tabs use it as `from tabs import _views` and `_views.figures...`."""
+(tabs/_received.py). Tabs use it as `from tabs import _views` and `_views.figures...`."""
 
-from tabs._views import bertviz, charts, figures, highlight, received, tables
+from tabs._views import bertviz, charts, figures, highlight, tables
 
-__all__ = ["bertviz", "charts", "figures", "highlight", "received", "tables"]
+__all__ = ["bertviz", "charts", "figures", "highlight", "tables"]

@@ -6,22 +6,22 @@ from typing import Any
 
 from models import limits
 from models.tasks import generate
-from tabs._views import received
+from tabs import _received
 
 
 def _alternative(value: object, where: str) -> dict:
-    alternative = received.record(value, where, ("token", "token_id", "probability"))
-    return {"token": received.text(alternative["token"], f"{where}.token"),
-            "token_id": received.integer(alternative["token_id"], f"{where}.token_id", 0, received.TOKEN_IDS),
-            "probability": received.number(alternative["probability"], f"{where}.probability")}
+    alternative = _received.record(value, where, ("token", "token_id", "probability"))
+    return {"token": _received.text(alternative["token"], f"{where}.token"),
+            "token_id": _received.integer(alternative["token_id"], f"{where}.token_id", 0, _received.TOKEN_IDS),
+            "probability": _received.number(alternative["probability"], f"{where}.probability")}
 
 
 def _step(value: object, where: str) -> dict:
-    step = received.record(value, where, ("step", "band", "alternatives"))
+    step = _received.record(value, where, ("step", "band", "alternatives"))
     return {**_alternative(step, where),
-            "step": received.integer(step["step"], f"{where}.step", 1, limits.GENERATE_NEW_TOKENS),
-            "band": received.text(step["band"], f"{where}.band"),
-            "alternatives": received.each(step["alternatives"], f"{where}.alternatives", generate.TOP_ALTERNATIVES,
+            "step": _received.integer(step["step"], f"{where}.step", 1, limits.GENERATE_NEW_TOKENS),
+            "band": _received.text(step["band"], f"{where}.band"),
+            "alternatives": _received.each(step["alternatives"], f"{where}.alternatives", generate.TOP_ALTERNATIVES,
                                           _alternative)}
 
 
@@ -32,8 +32,8 @@ def alternatives(steps: object, step: object) -> tuple[Any, str]:
 
     if not steps:
         return None, "Run **Show probabilities** first."
-    steps = received.items(steps, "steps", limits.GENERATE_NEW_TOKENS)
-    index = min(max(int(received.number(step, "step")), 1), len(steps)) - 1
+    steps = _received.items(steps, "steps", limits.GENERATE_NEW_TOKENS)
+    index = min(max(int(_received.number(step, "step")), 1), len(steps)) - 1
     chosen = _step(steps[index], f"steps[{index}]")
     rows = [{"token": f"{rank}. {alt['token']!r}", "probability": alt["probability"],
              "kind": "chosen" if alt["token_id"] == chosen["token_id"] else "alternative"}

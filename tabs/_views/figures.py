@@ -2,7 +2,7 @@
 context, the training labs' loss curves, confusion matrix and LSTM-vs-T5 comparison, and the Why? tab's views.
 
 matplotlib is imported on the first drawing, never at app start. Views drawn from data a client sends
-back check it first (tabs/_views/received.py).
+back check it first (tabs/_views/_received.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from models import limits
 from models.tasks import attention, lstm
-from tabs._views import received
+from tabs import _received
 
 ANNOTATE_UP_TO = 16  # write the value in each cell only while the cells are big enough to read
 LAYERS_MAX = 128  # the word in context: hidden states per model (embeddings + layers), beyond any model offered
@@ -71,29 +71,29 @@ def attention_heatmap(maps: attention.Maps) -> Any:
 def _side(value: object, where: str) -> dict:
     from models.snippets.attention import TOP_ATTENDED  # imports torch: only once there is a result to draw
 
-    side = received.record(value, where, ("text", "attends_to"))
-    return {"text": received.text(side["text"], f"{where}.text", limits.ATTENTION_CHARS),
-            "attends_to": received.each(side["attends_to"], f"{where}.attends_to", TOP_ATTENDED,
+    side = _received.record(value, where, ("text", "attends_to"))
+    return {"text": _received.text(side["text"], f"{where}.text", limits.ATTENTION_CHARS),
+            "attends_to": _received.each(side["attends_to"], f"{where}.attends_to", TOP_ATTENDED,
                                         _attended)}
 
 
 def _attended(value: object, where: str) -> dict:
-    pair = received.record(value, where, ("token", "position", "weight"))
-    return {"token": received.text(pair["token"], f"{where}.token"),
-            "position": received.integer(pair["position"], f"{where}.position", 0, limits.ATTENTION_TOKENS - 1),
-            "weight": received.number(pair["weight"], f"{where}.weight")}
+    pair = _received.record(value, where, ("token", "position", "weight"))
+    return {"token": _received.text(pair["token"], f"{where}.token"),
+            "position": _received.integer(pair["position"], f"{where}.position", 0, limits.ATTENTION_TOKENS - 1),
+            "weight": _received.number(pair["weight"], f"{where}.weight")}
 
 
 def word_in_context(result: object) -> Any:
     """A /compare_word result: the cosine similarity of the word's two vectors per layer, over what it
     attends to in each sentence."""
-    result = received.record(result, "the result", ("word", "layers", "cosine_similarity", "sentences"))
-    word = received.text(result["word"], "word", attention.WORD_CHARS)
-    layers = received.each(result["layers"], "layers", LAYERS_MAX,
-                           lambda value, where: received.integer(value, where, 0, LAYERS_MAX), least=1)
-    cosine = received.each(result["cosine_similarity"], "cosine_similarity", len(layers), received.number,
+    result = _received.record(result, "the result", ("word", "layers", "cosine_similarity", "sentences"))
+    word = _received.text(result["word"], "word", attention.WORD_CHARS)
+    layers = _received.each(result["layers"], "layers", LAYERS_MAX,
+                           lambda value, where: _received.integer(value, where, 0, LAYERS_MAX), least=1)
+    cosine = _received.each(result["cosine_similarity"], "cosine_similarity", len(layers), _received.number,
                            least=len(layers))
-    sentences = received.record(result["sentences"], "sentences", ("a", "b"))
+    sentences = _received.record(result["sentences"], "sentences", ("a", "b"))
     sides = [_side(sentences[key], f"sentences.{key}") for key in ("a", "b")]
     fig = figure(11, 8)
     grid = fig.add_gridspec(2, 2, height_ratios=(1, 1.2))
@@ -155,16 +155,16 @@ def padded_batch(result: object) -> Any:
     import numpy as np
     from matplotlib.colors import ListedColormap
 
-    result = received.record(result, "the result", ("tokens", "attention_mask", "pad_token", "padding_side"))
+    result = _received.record(result, "the result", ("tokens", "attention_mask", "pad_token", "padding_side"))
     shape = limits.TOKENIZE_BATCH_SENTENCES, limits.TOKENIZE_BATCH_LENGTH
-    tokens = received.grid(result["tokens"], "tokens", *shape, received.text)
-    mask = received.grid(result["attention_mask"], "attention_mask", *shape,
-                         lambda value, where: received.integer(value, where, 0, 1))
+    tokens = _received.grid(result["tokens"], "tokens", *shape, _received.text)
+    mask = _received.grid(result["attention_mask"], "attention_mask", *shape,
+                         lambda value, where: _received.integer(value, where, 0, 1))
     if [len(row) for row in tokens] != [len(row) for row in mask]:
-        raise received.refused("attention_mask", "a 0 or 1 under every token")
-    pad_token = received.text(result["pad_token"], "pad_token")
+        raise _received.refused("attention_mask", "a 0 or 1 under every token")
+    pad_token = _received.text(result["pad_token"], "pad_token")
     if result["padding_side"] not in ("left", "right"):
-        raise received.refused("padding_side", '"left" or "right"')
+        raise _received.refused("padding_side", '"left" or "right"')
     grid = np.asarray(mask, dtype=float)  # (sentences, padded length)
     fig = figure(min(24.0, 2.0 + 0.95 * grid.shape[1]), 1.4 + 0.7 * grid.shape[0])
     ax = fig.add_subplot()
@@ -204,14 +204,14 @@ def _confusion_axes(ax, matrix: Sequence[Sequence[int]], labels: Sequence[str], 
 
 
 def _confusion(result: dict) -> tuple[list[list[int]], list[str], float | None]:
-    labels = received.each(result.get("labels"), "labels", limits.FINETUNE_LABELS,
-                           lambda value, where: received.text(value, where, limits.LABEL_CHARS), least=2)
-    matrix = received.grid(result["confusion_matrix"], "confusion_matrix", len(labels), len(labels),
-                           lambda value, where: received.integer(value, where, 0, limits.FINETUNE_ROWS))
+    labels = _received.each(result.get("labels"), "labels", limits.FINETUNE_LABELS,
+                           lambda value, where: _received.text(value, where, limits.LABEL_CHARS), least=2)
+    matrix = _received.grid(result["confusion_matrix"], "confusion_matrix", len(labels), len(labels),
+                           lambda value, where: _received.integer(value, where, 0, limits.FINETUNE_ROWS))
     if len(matrix) != len(labels) or len(matrix[0]) != len(labels):
-        raise received.refused("confusion_matrix", "a row and a column per label")
+        raise _received.refused("confusion_matrix", "a row and a column per label")
     accuracy = result.get("accuracy")
-    return matrix, labels, None if accuracy is None else received.number(accuracy, "accuracy")
+    return matrix, labels, None if accuracy is None else _received.number(accuracy, "accuracy")
 
 
 def training_progress(result: object) -> Any:
@@ -219,10 +219,10 @@ def training_progress(result: object) -> Any:
 
     `result` is what a training endpoint yields (a dict with "losses", maybe "confusion_matrix").
     """
-    result = received.record(result or {}, "the result")
+    result = _received.record(result or {}, "the result")
     # A loss that went NaN reaches the browser, and so comes back, as null: drawn as a gap.
-    losses = received.each(result.get("losses") or [], "losses", STEPS_MAX,
-                           lambda value, where: received.number(value, where, missing=True))
+    losses = _received.each(result.get("losses") or [], "losses", STEPS_MAX,
+                           lambda value, where: _received.number(value, where, missing=True))
     confusion = _confusion(result) if result.get("confusion_matrix") else None
     fig = figure(11 if confusion else 7, 4)
     ax = fig.add_subplot(1, 2, 1) if confusion else fig.add_subplot()
@@ -234,12 +234,12 @@ def training_progress(result: object) -> Any:
 
 
 def _bucket(value: object, where: str, phrases: int) -> dict:
-    bucket = received.record(value, where, ("bucket", "phrases", "lstm"))
+    bucket = _received.record(value, where, ("bucket", "phrases", "lstm"))
     t5 = bucket.get("t5")
-    return {"bucket": received.text(bucket["bucket"], f"{where}.bucket"),
-            "phrases": received.integer(bucket["phrases"], f"{where}.phrases", 0, phrases),
-            "lstm": received.number(bucket["lstm"], f"{where}.lstm"),
-            "t5": None if t5 is None else received.number(t5, f"{where}.t5")}
+    return {"bucket": _received.text(bucket["bucket"], f"{where}.bucket"),
+            "phrases": _received.integer(bucket["phrases"], f"{where}.phrases", 0, phrases),
+            "lstm": _received.number(bucket["lstm"], f"{where}.lstm"),
+            "t5": None if t5 is None else _received.number(t5, f"{where}.t5")}
 
 
 def lstm_comparison(losses: Sequence[float], result: object) -> Any:
@@ -247,9 +247,9 @@ def lstm_comparison(losses: Sequence[float], result: object) -> Any:
     "quality_by_length" of an /lstm_compare result)."""
     from models.snippets import lstm as reference  # imports torch: only once there is a result to draw
 
-    result = received.record(result, "the result", ("quality_by_length",))
+    result = _received.record(result, "the result", ("quality_by_length",))
     phrases = len(reference.read_pairs(lstm.phrases_path()))
-    buckets = received.each(result["quality_by_length"], "quality_by_length", len(reference.BUCKETS),
+    buckets = _received.each(result["quality_by_length"], "quality_by_length", len(reference.BUCKETS),
                             lambda value, where: _bucket(value, where, phrases))
     fig = figure(12, 4)
     _loss_axes(fig.add_subplot(1, 2, 1), losses, "LSTM training loss")

@@ -4,7 +4,7 @@ generated tokens, tokens by attribution score (with the words under them), and w
 from __future__ import annotations
 
 from models import limits
-from tabs._views import received
+from tabs import _received
 
 SPECIAL = "special token"  # the label special tokens get over the text
 TOKEN_LABELS = ("token", "next token")  # alternate, so that neighbouring tokens get different colours
@@ -13,9 +13,9 @@ TOKENS_MAX = 4 * limits.TOKENIZE_CHARS + 8
 
 
 def _offset(value: object, where: str, length: int) -> tuple[int, int]:
-    start, end = received.each(value, where, 2, lambda v, place: received.integer(v, place, 0, length), least=2)
+    start, end = _received.each(value, where, 2, lambda v, place: _received.integer(v, place, 0, length), least=2)
     if start > end:
-        raise received.refused(where, "[start, end] with start <= end")
+        raise _received.refused(where, "[start, end] with start <= end")
     return start, end
 
 
@@ -26,12 +26,12 @@ def tokens(text: str, result: dict) -> list[tuple[str, str | None]]:
 
     Tokens sharing characters (GPT-2 splits an emoji's bytes over several tokens) become one piece.
     """
-    text = received.text(text, "the text", limits.TOKENIZE_CHARS)
-    result = received.record(result, "the result", ("tokens", "special_tokens_mask", "offsets"))
-    names = received.each(result["tokens"], "tokens", TOKENS_MAX, received.text)
-    specials = received.each(result["special_tokens_mask"], "special_tokens_mask", len(names),
-                             lambda v, place: received.integer(v, place, 0, 1), least=len(names))
-    offsets = received.each(result["offsets"], "offsets", len(names), lambda v, place: _offset(v, place, len(text)),
+    text = _received.text(text, "the text", limits.TOKENIZE_CHARS)
+    result = _received.record(result, "the result", ("tokens", "special_tokens_mask", "offsets"))
+    names = _received.each(result["tokens"], "tokens", TOKENS_MAX, _received.text)
+    specials = _received.each(result["special_tokens_mask"], "special_tokens_mask", len(names),
+                             lambda v, place: _received.integer(v, place, 0, 1), least=len(names))
+    offsets = _received.each(result["offsets"], "offsets", len(names), lambda v, place: _offset(v, place, len(text)),
                             least=len(names))
     pieces: list[list] = []
     cursor = 0
@@ -132,25 +132,25 @@ def attribution_summary(result: object) -> str:
     integrated gradients how well the scores add up. `result` is /attribution's, as the browser sends it back."""
     from models.tasks.attribution import METHODS
 
-    result = received.record(result, "the result", ("tokens", "scores", "offsets", "target", "prediction",
+    result = _received.record(result, "the result", ("tokens", "scores", "offsets", "target", "prediction",
                                                     "measure", "method", "steps", "target_score", "baseline_score",
                                                     "baseline"))
-    tokens = received.each(result["tokens"], "tokens", ATTRIBUTED_MAX, received.text, least=1)
-    scores = received.each(result["scores"], "scores", len(tokens), received.number, least=len(tokens))
-    inside = received.each(result["offsets"], "offsets", len(tokens), lambda v, where: v is not None,
+    tokens = _received.each(result["tokens"], "tokens", ATTRIBUTED_MAX, _received.text, least=1)
+    scores = _received.each(result["scores"], "scores", len(tokens), _received.number, least=len(tokens))
+    inside = _received.each(result["offsets"], "offsets", len(tokens), lambda v, where: v is not None,
                            least=len(tokens))
-    words = {key: received.text(result[key], key, ABOUT_CHARS)
+    words = {key: _received.text(result[key], key, ABOUT_CHARS)
              for key in ("target", "prediction", "measure", "method", "baseline")}
     if words["method"] not in METHODS:
-        raise received.refused("method", " or ".join(METHODS))
-    at_input = received.number(result["target_score"], "target_score")
-    at_baseline = received.number(result["baseline_score"], "baseline_score")
+        raise _received.refused("method", " or ".join(METHODS))
+    at_input = _received.number(result["target_score"], "target_score")
+    at_baseline = _received.number(result["baseline_score"], "baseline_score")
     ranked = sorted((score, token) for score, token, own in zip(scores, tokens, inside) if own)[::-1]
     lines = [f"**Explaining:** {words['measure']}: {at_input:.4f} for the text, {at_baseline:.4f} for the "
              f"baseline ({words['baseline']}). The model predicts **{words['prediction']}**.",
              "**Tokens, most supporting first:** " + ", ".join(f"{token!r} ({score:+.3f})" for score, token in ranked)]
     if words["method"] == "integrated_gradients":
-        steps = received.integer(result["steps"], "steps", 1, limits.ATTRIBUTION_STEPS)
+        steps = _received.integer(result["steps"], "steps", 1, limits.ATTRIBUTION_STEPS)
         total, change = sum(scores), at_input - at_baseline
         lines.append(f"**Completeness:** the scores add up to {total:.4f}; the score changed by {change:.4f} "
                      f"(gap {total - change:+.4f} with {steps} steps: more steps make it smaller).")
@@ -160,7 +160,7 @@ def attribution_summary(result: object) -> str:
 # ---- the Text generation tab: what each new token was written from -----------------------------------------
 
 def _attention_row(value: object, where: str) -> list[float]:
-    return received.each(value, where, limits.GENERATED_ATTENTION_TOKENS, received.number, least=1)
+    return _received.each(value, where, limits.GENERATED_ATTENTION_TOKENS, _received.number, least=1)
 
 
 def attended_step(result: object, step: object) -> tuple[list[tuple[str, float | None]], str]:
@@ -169,14 +169,14 @@ def attended_step(result: object, step: object) -> tuple[list[tuple[str, float |
     and a sentence naming the tokens it looked at most. `result` is sent back by the browser: checked first."""
     if not result:
         return [], "Press **Show attention** first."
-    result = received.record(result, "the result", ("tokens", "prompt_tokens", "attention", "layer", "head"))
-    tokens = received.each(result["tokens"], "tokens", limits.GENERATED_ATTENTION_TOKENS, received.text, least=2)
-    prompt = received.integer(result["prompt_tokens"], "prompt_tokens", 1, len(tokens) - 1)
-    rows = received.each(result["attention"], "attention", len(tokens) - prompt, _attention_row,
+    result = _received.record(result, "the result", ("tokens", "prompt_tokens", "attention", "layer", "head"))
+    tokens = _received.each(result["tokens"], "tokens", limits.GENERATED_ATTENTION_TOKENS, _received.text, least=2)
+    prompt = _received.integer(result["prompt_tokens"], "prompt_tokens", 1, len(tokens) - 1)
+    rows = _received.each(result["attention"], "attention", len(tokens) - prompt, _attention_row,
                          least=len(tokens) - prompt)
-    index = min(max(int(received.number(step, "step")), 1), len(rows)) - 1
+    index = min(max(int(_received.number(step, "step")), 1), len(rows)) - 1
     if len(rows[index]) != len(tokens):
-        raise received.refused(f"attention[{index}]", f"{len(tokens)} numbers, one per token")
+        raise _received.refused(f"attention[{index}]", f"{len(tokens)} numbers, one per token")
     seen = tokens[: prompt + index]  # what the position that wrote new token `index` sees: itself the last
     weights = rows[index][: len(seen)]
     peak = max(weights) or 1.0

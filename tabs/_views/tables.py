@@ -6,36 +6,36 @@ import html
 
 from models import limits
 from models.tasks import finetune
-from tabs._views import received
+from tabs import _received
 
 ROWS = ("input_ids", "token_type_ids", "attention_mask")  # shown under each token; token_type_ids: BERT only
 
 
 def _ids(value: object, where: str) -> int:
-    return received.integer(value, where, 0, received.TOKEN_IDS)
+    return _received.integer(value, where, 0, _received.TOKEN_IDS)
 
 
 def _shape(name: str, shape: object) -> str:
     """One tensor's name and shape, e.g. "input_ids (4, 17)": (pairs, longest), or (pairs,) for labels."""
-    sizes = received.each(shape, f"shapes.{name}", 2,
-                          lambda size, where: received.integer(size, where, 0, finetune.PAIR_MAX_TOKENS))
-    return f"{received.text(name, 'shapes')} {tuple(sizes)}"
+    sizes = _received.each(shape, f"shapes.{name}", 2,
+                          lambda size, where: _received.integer(size, where, 0, finetune.PAIR_MAX_TOKENS))
+    return f"{_received.text(name, 'shapes')} {tuple(sizes)}"
 
 
 def pair_batch(batch: object) -> str:
     """A /pair_view result as one small table per pair: its tokens, with input id, token type id and
     attention mask under each; the batch's tensor shapes above."""
-    batch = received.record(batch, "the batch", ("tokens", "labels", "shapes", "input_ids", "attention_mask"))
-    tokens = received.grid(batch["tokens"], "tokens", limits.PAIR_ROWS, finetune.PAIR_MAX_TOKENS, received.text)
+    batch = _received.record(batch, "the batch", ("tokens", "labels", "shapes", "input_ids", "attention_mask"))
+    tokens = _received.grid(batch["tokens"], "tokens", limits.PAIR_ROWS, finetune.PAIR_MAX_TOKENS, _received.text)
     size = [len(tokens), len(tokens[0])]  # (pairs, longest): every row tensor has this shape
-    rows = {name: received.grid(batch[name], name, *size, _ids) for name in ROWS if name in batch}
+    rows = {name: _received.grid(batch[name], name, *size, _ids) for name in ROWS if name in batch}
     if any([len(grid), len(grid[0])] != size for grid in rows.values()):
-        raise received.refused(", ".join(rows), f"a value under every token, {size[0]} rows of {size[1]}")
-    labels = received.each(batch["labels"], "labels", size[0], lambda value, where: received.integer(
+        raise _received.refused(", ".join(rows), f"a value under every token, {size[0]} rows of {size[1]}")
+    labels = _received.each(batch["labels"], "labels", size[0], lambda value, where: _received.integer(
         value, where, -100, 1), least=size[0])  # -100: the user's pair, which has no label
-    shapes = received.record(batch["shapes"], "shapes")
+    shapes = _received.record(batch["shapes"], "shapes")
     if len(shapes) > len(ROWS) + 1:  # the row tensors and the labels
-        raise received.refused("shapes", "a shape per tensor")
+        raise _received.refused("shapes", "a shape per tensor")
     described = ", ".join(_shape(name, shape) for name, shape in shapes.items())
     parts = []
     for i, pair in enumerate(tokens):

@@ -63,8 +63,10 @@ def checks(results: dict) -> list[str]:
                    f"{overhead['same_answer_as_bare_pipeline']}")
     for section in ("many_users", "many_users_sessionless"):
         if section in results:
-            out.append(f"- {section}: batched answers that differ from one-at-a-time answers: "
-                       f"{results[section]['answers_differing_from_single_requests']}")
+            checked = results[section]
+            out.append(f"- {section}: batched answers that differ from one-at-a-time answers by more than "
+                       f"{checked['tolerance']:.4f}: {checked['answers_differing_from_single_requests']} "
+                       f"(largest difference {checked['largest_difference_from_single_requests']:.2g})")
     if "streaming" in results:
         out.append(f"- streamed text = plain generate text: {results['streaming']['same_text_as_plain_generate']}")
     if "decoding" in results:

@@ -120,24 +120,25 @@ def _memory(server: processes.Server) -> dict:
 
 
 def _measure_serving(results: dict, app: processes.Server, folders: dict, sizes: dict, work: Path) -> None:
+    from models import loader  # after the app's settings are in place
+
     _say("starting the peer")
     peer_port = free_port()
     peer = processes.start(["bench/peer_interface.py", "--model", str(folders["sentiment"]),
                             "--port", str(peer_port)], peer_port, work / "peer.log")
     try:
         servers = serving.Servers(app, peer)
+        dtype = loader.resolve("sentiment").dtype  # the app's, under the same settings
         _say("overhead")
         results["overhead"] = stats.with_load(lambda: serving.overhead(
             servers, folders["sentiment"], sizes["rounds"], sizes["overhead_per_round"]))
         _say("many users, each keeping a session")
         results["many_users"] = stats.with_load(lambda: serving.many_users(servers, sizes["rounds"],
-                                                                           sizes["per_client"]))
+                                                                           sizes["per_client"], dtype))
         _say("many users, a new session every call")
         results["many_users_sessionless"] = stats.with_load(lambda: serving.many_users(
-            servers, sizes["rounds"], sizes["per_client"], keep_session=False))
+            servers, sizes["rounds"], sizes["per_client"], dtype, keep_session=False))
         _say("streaming")
-        from models import loader
-
         results["streaming"] = stats.with_load(lambda: serving.streaming(app, loader.get("generate"),
                                                                          sizes["rounds"]))
     finally:

@@ -86,7 +86,9 @@ def frame(result: dict, key: str, columns: list[str] | None = None):
 
 
 def check(difference: float, dtype: str) -> str:
-    verdict = "✅ The NumPy weights match" if difference < 1e-5 else "⚠️ The NumPy weights differ from"
+    # bf16 keeps 8 bits of mantissa: after a few roundings, weights near 1 agree to about 1e-2 at best.
+    agreement = 1e-5 if dtype == "float32" else 1e-2
+    verdict = "✅ The NumPy weights match" if difference < agreement else "⚠️ The NumPy weights differ from"
     note = "" if dtype == "float32" else f" The model runs in {dtype}, so agreement is only to its precision."
     return f"{verdict} the model's own attention probabilities (largest difference {difference:.1e}).{note}"
 

@@ -48,16 +48,17 @@ def _plan(text: str, target_language: str, max_new_tokens: object, choice: str |
 def attend(text: str, target_language: str = "German", layer: int = 0, head: int = 0,
            max_new_tokens: int = limits.CROSS_ATTENTION_NEW_TOKENS, choice: str | None = None,
            on_progress: ProgressCallback | None = None) -> CrossAttention:
-    """The translation /translate gives (same max_new_tokens), and its cross-attention, read back on an eager copy."""
+    """The translation /translate gives (same model, same max_new_tokens), and its cross-attention, read back on an
+    eager copy."""
     from models.snippets import cross_attention
 
     loaded, plan = _plan(text, target_language, max_new_tokens, choice, on_progress)
     why_common.within_tokens(loaded.tokenizer, plan.prefix + plan.pieces[0], limits.CROSS_ATTENTION_TOKENS,
                              "the text with its task prefix")
-    model = why_common.working_copy(loaded.model)  # eager attention on the copy only: the shared model keeps SDPA
-    model.set_attn_implementation("eager")
-    source_ids, written, translation, cross = cross_attention.translate_and_attend(model, loaded.tokenizer, plan,
-                                                                                   stopping.criteria())
+    # The shared model writes (as /translate does); a copy reads it back with eager attention, which other
+    # requests on the shared model never see.
+    source_ids, written, translation, cross = cross_attention.translate_and_attend(
+        loaded.model, loaded.tokenizer, plan, stopping.criteria(), reader=why_common.working_copy(loaded.model))
     if stop_requested():  # the translation was cut short: nobody reads it
         raise Stopped
     layer, head = why_common.layer_and_head(layer, head, cross.shape[0], cross.shape[1])
@@ -73,7 +74,7 @@ def code(text: str, target_language: str = "German", layer: int = 0, head: int =
     plan = snippets.call("plan", "tokenizer", "model", text=text, task=translate.task_named(target_language),
                          chosen={"max_new_tokens": max_new_tokens}, per_sentence=True)
     return snippets.program(
-        ["seq2seq", "cross_attention"], why_common.load_code(why_common.resolve("translate", choice), eager=True),
+        ["seq2seq", "cross_attention"], why_common.load_code(why_common.resolve("translate", choice)),
         f"text_plan = {plan}",
         "print(json.dumps(" + snippets.call("cross_attention", "model", "tokenizer", "text_plan", layer=int(layer),
                                             head=int(head)) + "))")

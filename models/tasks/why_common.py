@@ -95,14 +95,12 @@ def chunk_progress(on_progress: ProgressCallback | None, what: str):
     return report
 
 
-def load_code(resolved: Resolved, *, eager: bool = False, float32: bool = False) -> str:
-    """Show code's lines that load the model as the app does: its dtype and device, its attention kernel
-    (`eager` too where the view reads attention weights); `float32`: then cast, as the app computes gradients."""
+def load_code(resolved: Resolved, *, float32: bool = False) -> str:
+    """Show code's lines that load the model as the app does: its dtype, device and attention kernel; `float32`:
+    then cast, as the app computes gradients."""
     from models import snippets
 
     options = resolved.snippet_kwargs()
-    if eager:
-        options["attn_implementation"] = "eager"
     note = "eager: the default SDPA kernel returns no attention weights" if "attn_implementation" in options else ""
     lines = snippets.load(resolved.model_class, resolved.location_for_code, note, resolved.revision_kwargs,
                           resolved.device, **options)

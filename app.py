@@ -84,7 +84,7 @@ def launch(demo: gr.Blocks, settings: config.Settings, **extra) -> tuple:
         root_path=settings.root_path or None,
         auth=_auth(settings),
         show_error=False,  # our own gr.Error messages only; tracebacks stay in the log
-        max_file_size="5mb",
+        max_file_size=guards.UPLOAD_FILE_BYTES,  # the cap the upload guard states (5 MB)
         enable_monitoring=False,
         allowed_paths=[],
         state_session_capacity=limits.SESSIONS_KEPT,  # each session keeps its inputs in memory

@@ -59,16 +59,27 @@ def integer(value: object, what: str, low: int, high: int) -> int:
     return int(number_value)
 
 
+def layer_and_head(layer: object, head: object, layers: int, heads: int, mean: bool = False) -> tuple[int, int]:
+    """Layer and head as whole numbers in the model's range (counted from 0); with `mean`, -1 too (the mean over
+    all layers, or over the layer's heads)."""
+    low, counted = (-1, "counted from 0; -1 for their mean") if mean else (0, "counted from 0")
+    return (integer(layer, f"layer (this model has {layers} layers, {counted})", low, layers - 1),
+            integer(head, f"head (this model has {heads} heads per layer, {counted})", low, heads - 1))
+
+
 def position_table(model: Any, tokenizer: Any = None) -> int | None:
-    """How many positions the model's position table holds (GPT-2's n_positions, BERT's and BART's
-    max_position_embeddings), capped by the tokenizer's model_max_length when given (RoBERTa's table of 514 holds
-    512 tokens): no sequence may run past it. None for relative positions (T5), which have no table."""
+    """How many tokens the model's position table holds (GPT-2's n_positions, BERT's and BART's
+    max_position_embeddings; RoBERTa's positions start after its padding id, so its 514 rows hold 512), capped by
+    the tokenizer's model_max_length when given: no sequence may run past it. None for relative positions (T5),
+    which have no table."""
     config = model.config
     if getattr(config, "relative_attention_num_buckets", None) is not None:
         return None
     for key in ("n_positions", "max_position_embeddings"):
         value = getattr(config, key, None)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            offset = getattr(getattr(getattr(model, "base_model", None), "embeddings", None), "padding_idx", None)
+            value -= offset + 1 if isinstance(offset, int) else 0
             most = getattr(tokenizer, "model_max_length", None)
             return min(value, most) if isinstance(most, int) and most < 100_000 else value  # larger: "no limit"
     return None

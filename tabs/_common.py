@@ -177,7 +177,7 @@ def show_code(event, api_name: str, inputs: Sequence[gr.components.Component],
     def render(request: gr.Request, *values):  # gradio injects the request by its annotation
         return transformers_code(*values), client_code(api_name, values, app_url(request))
 
-    event.success(guarded(render), list(inputs), [plain, remote], api_visibility="private")
+    event.success(render, list(inputs), [plain, remote], api_visibility="private")
     _link_row(event, api_name, inputs, link_runs, link_also or {})
 
 
@@ -356,7 +356,7 @@ def open_links(demo: gr.Blocks) -> dict[str, _Linked]:
 
     # Its own concurrency group: filling reads no model, and must not wait behind the page's other load events
     # (model notes, shapes), which share the helpers' small group.
-    event = demo.load(guarded(fill), None, list(outputs), show_progress="hidden", api_name="open_link",
+    event = demo.load(fill, None, list(outputs), show_progress="hidden", api_name="open_link",
                       api_visibility="private", concurrency_id="open_link", concurrency_limit=LINKS_AT_ONCE)
     event.success(None, run, None, js=_CLICK_JS)
     return views

@@ -34,16 +34,20 @@ def picker() -> tuple[gr.Dropdown, gr.Markdown]:
 
 
 def follow_shape(dropdown: gr.Dropdown, layer: gr.Slider, head: gr.Slider,
-                 shape: Callable[[str], tuple[int, int]] = internals.shape) -> None:
+                 shape: Callable[[str], tuple[int, int]] = internals.shape, mean: bool = False) -> None:
     """Keep the layer and head sliders within the picked model's range: `shape(choice)` gives (layers, heads),
-    read from its config only."""
+    read from its config only. `mean`: the sliders also offer -1, the mean of all layers or heads."""
+    also = "; -1: the mean" if mean else ""
+
     def update(choice: str, layer_now: int, head_now: int):
         try:
             layers, heads = shape(choice)
         except Exception:  # a remote or unreadable model: leave the sliders; the task says what is wrong
             return gr.update(), gr.update()
-        return (gr.update(maximum=layers - 1, value=min(layers - 1, int(layer_now)), label=f"Layer (0-{layers - 1})"),
-                gr.update(maximum=heads - 1, value=min(heads - 1, int(head_now)), label=f"Head (0-{heads - 1})"))
+        return (gr.update(maximum=layers - 1, value=min(layers - 1, int(layer_now)),
+                          label=f"Layer (0-{layers - 1}{also})"),
+                gr.update(maximum=heads - 1, value=min(heads - 1, int(head_now)),
+                          label=f"Head (0-{heads - 1}{also})"))
     dropdown.change(update, [dropdown, layer, head], [layer, head], api_visibility="private")
     # And at each page load, for the first choice: the sliders' defaults may not fit it (an operator's own model,
     # or a small one, may have fewer layers or heads). No inputs: a load trigger only, with the built values.

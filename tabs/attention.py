@@ -73,7 +73,7 @@ def _word(picker: gr.Dropdown) -> None:
     inputs = [sentence_a, sentence_b, word, picker]
     event = button.click(_common.guarded(compare_word), inputs, raw, api_name="compare_word",
                          concurrency_id=_common.concurrency_id("encoder"))
-    event.success(_common.guarded(_views.figures.word_in_context), raw, plot, api_visibility="private")
+    event.success(_views.figures.word_in_context, raw, plot, api_visibility="private")
     _common.show_code(event, "compare_word", inputs, attention.compare_word_code)
 
 
@@ -127,7 +127,7 @@ def _scratch(picker: gr.Dropdown) -> None:
     inputs = [text, layer, head, picker]
     event = button.click(_common.guarded(scratch), inputs, raw, api_name="attention_from_scratch",
                          concurrency_id=_common.concurrency_id("encoder"))
-    event.success(_common.guarded(show_steps), raw, [summary, scores, weights, top, *qkv],
+    event.success(show_steps, raw, [summary, scores, weights, top, *qkv],
                   api_visibility="private")
     _common.show_code(event, "attention_from_scratch", inputs, self_attention.code)
 

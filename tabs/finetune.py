@@ -170,8 +170,8 @@ def _classifier_section() -> None:
                   api_name="train_classifier",
                   concurrency_id=TRAINING_ID, concurrency_limit=1)
     cancel.click(None, None, None, cancels=[event], api_visibility="private")
-    event.success(_common.guarded(saved_note), result, [note, reload], api_visibility="private")
-    upload.upload(_common.guarded(read_upload), upload, examples, api_visibility="private")
+    event.success(saved_note, result, [note, reload], api_visibility="private")
+    upload.upload(read_upload, upload, examples, api_visibility="private")
     _common.show_code(event, "train_classifier", inputs, finetune.classifier_code, link_runs=False)
 
 
@@ -195,7 +195,7 @@ def _pairs_section() -> None:
     inputs = [sentence1, sentence2, count, picker]
     event = gr.on([button.click, sentence2.submit], _common.guarded(finetune.pair_batch), inputs, tensors,
                   api_name="pair_view", concurrency_id=_common.concurrency_id("finetune"))
-    event.success(_common.guarded(_views.tables.pair_batch), tensors, table, api_visibility="private")
+    event.success(_views.tables.pair_batch, tensors, table, api_visibility="private")
     _common.show_code(event, "pair_view", inputs, finetune.pairs_code)
 
 

@@ -7,7 +7,7 @@ from models import limits
 from models.tasks import generate
 from models.tasks.generate import GenerationSettings
 from serving.bridge import Bridge
-from tabs import _common, _views
+from tabs import _common, _learning, _views
 
 TITLE = "Text generation"
 EXAMPLES = [
@@ -163,10 +163,9 @@ def _attention_panel(inputs: list, strategy: gr.Radio):
                     "tokens written before it (a causal model never sees a later one). Move the slider to read one "
                     f"step over the text. Up to {limits.GENERATED_ATTENTION_TOKENS} tokens, prompt included.")
         with gr.Row():
-            layer = gr.Slider(-1, 11, value=-1, step=1, label="Layer (counted from 0; -1: the mean of all layers)",
-                              info="GPT-2 has 12 layers, distilgpt2 6, the offline stand-in 2.")
-            head = gr.Slider(-1, 11, value=-1, step=1, label="Head (counted from 0; -1: the mean of the heads)",
-                             info="12 heads per layer (the offline stand-in: 2).")
+            # Their range follows the picked model (GPT-2: 12 layers, distilgpt2 6, the offline stand-in 2).
+            layer = gr.Slider(-1, 11, value=-1, step=1, label="Layer (counted from 0; -1: the mean of all layers)")
+            head = gr.Slider(-1, 11, value=-1, step=1, label="Head (counted from 0; -1: the mean of the heads)")
         button = gr.Button("Show attention")
         plot = gr.Plot(label="Attention at each step", show_label=False)
         with gr.Row():
@@ -175,11 +174,12 @@ def _attention_panel(inputs: list, strategy: gr.Radio):
         attended = gr.HighlightedText(label="What it looked at (share of its attention, over the largest)",
                                       combine_adjacent=False, show_legend=False)
         raw = gr.JSON(label="Every step (as the API returns it)", open=False)
+    _learning.follow_shape(inputs[-1], layer, head, mean=True)  # inputs[-1]: the model picker
     inputs = [*inputs[:-1], layer, head, inputs[-1]]
     event = button.click(_common.guarded(ATTEND), inputs, [plot, raw], api_name="generate_attention",
                          concurrency_id=_common.concurrency_id("generate"))
-    event.success(_common.guarded(after_attention), raw, [step, attended, caption], api_visibility="private")
-    step.release(_common.guarded(_views.highlight.attended_step), [raw, step], [attended, caption],
+    event.success(after_attention, raw, [step, attended, caption], api_visibility="private")
+    step.release(_views.highlight.attended_step, [raw, step], [attended, caption],
                  api_visibility="private")
     _common.show_code(event, "generate_attention", inputs, ATTEND_CODE, link_also={"strategy": strategy})
     return event

@@ -116,5 +116,5 @@ def _translate_section() -> None:
     comparison = gr.JSON(label="Comparison")
     compared = compare_button.click(_common.guarded(compare), picker, comparison, api_name="lstm_compare",
                                     concurrency_id=_common.concurrency_id("translate"))
-    compared.success(_common.guarded(comparison_view), comparison, [figure, table], api_visibility="private")
+    compared.success(comparison_view, comparison, [figure, table], api_visibility="private")
     _common.show_code(compared, "lstm_compare", [picker], lstm.compare_code, link_runs=False)

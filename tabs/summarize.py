@@ -71,5 +71,5 @@ def build() -> None:
     gr.on(None, own_settings, picker, inputs[1:6], api_visibility="private")
     event = gr.on([button.click], _common.guarded(RUN), inputs, summary,
                   api_name="summarize", concurrency_id=_common.concurrency_id("summarize"))
-    event.success(_common.guarded(NOTE), inputs, how, api_visibility="private")
+    event.success(NOTE, inputs, how, api_visibility="private")
     _common.show_code(event, "summarize", inputs, CODE)

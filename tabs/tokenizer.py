@@ -74,7 +74,7 @@ def _single() -> None:
     raw = _learning.api_result()
     event = gr.on([button.click, text.submit], _common.guarded(tokenize), [text, name], raw,
                   api_name="tokenize", concurrency_id=queue_group())
-    event.success(_common.guarded(show), [text, name, raw], [colored, rows, decoded, note],
+    event.success(show, [text, name, raw], [colored, rows, decoded, note],
                   api_visibility="private")
     _common.show_code(event, "tokenize", [text, name], tokens.code)
     _side_by_side(text, button)
@@ -90,7 +90,7 @@ def _side_by_side(text: gr.Textbox, button: gr.Button) -> None:
     raw = _learning.api_result("Side by side, as returned by the API")
     event = gr.on([button.click, text.submit], _common.guarded(tokens.compare), [text], raw,
                   api_name="compare_tokenizers", concurrency_id=queue_group())
-    event.success(_common.guarded(show_compared), [text, raw], outputs, api_visibility="private")
+    event.success(show_compared, [text, raw], outputs, api_visibility="private")
     _common.show_code(event, "compare_tokenizers", [text], tokens.compare_code)
 
 
@@ -110,7 +110,7 @@ def _batch() -> None:
     inputs = [text, name, max_length, padding]
     event = button.click(_common.guarded(tokenize_batch), inputs, raw, api_name="tokenize_batch",
                          concurrency_id=queue_group())
-    event.success(_common.guarded(_views.figures.padded_batch), raw, grid, api_visibility="private")
+    event.success(_views.figures.padded_batch, raw, grid, api_visibility="private")
     _common.show_code(event, "tokenize_batch", inputs, tokens.batch_code)
 
 

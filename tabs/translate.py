@@ -54,9 +54,9 @@ def build() -> None:
         with gr.Column():
             translation = gr.Textbox(label="Translation", lines=6, interactive=False)
             how = gr.Markdown()
-    picker.change(_common.guarded(languages_for), picker, language, api_visibility="private")
+    picker.change(languages_for, picker, language, api_visibility="private")
     inputs = [text, language, max_new_tokens, picker]
     event = gr.on([button.click, text.submit], _common.guarded(run), inputs, translation,
                   api_name="translate", concurrency_id=_common.concurrency_id("translate"))
-    event.success(_common.guarded(note), inputs, how, api_visibility="private")
+    event.success(note, inputs, how, api_visibility="private")
     _common.show_code(event, "translate", inputs, code)

@@ -177,7 +177,7 @@ def _attribution() -> None:
             raw = outputs_json()
     event = wire([button.click, text.submit], attribute, [text, task, target, method, steps, picker], [tokens, raw],
                  "attribution", "sentiment", attribution.code)
-    event.success(_common.guarded(_views.highlight.attribution_summary), raw, summary, api_visibility="private")
+    event.success(_views.highlight.attribution_summary, raw, summary, api_visibility="private")
 
 
 def _ablation() -> None:

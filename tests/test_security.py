@@ -19,7 +19,7 @@ import app
 import config
 from tabs._common import GENERIC_FAILURE
 from tests.support.bad_inputs import discover
-from tests.support.wire import HIDDEN_ERROR, RawClient, dumps
+from tests.support.wire import HIDDEN_ERROR, dumps
 
 SECRET_MARKERS = ("root:", "AWS_", "PATH=", "import ")  # /etc/passwd, an environment, source code
 FILE_PROBES = [
@@ -105,7 +105,7 @@ def test_launch_passes_the_security_defaults(settings, monkeypatch, capsys):
     app.launch(gr.Blocks(), settings)
     assert seen["share"] is False and seen["auth"] is None
     assert seen["show_error"] is False and seen["enable_monitoring"] is False
-    assert seen["allowed_paths"] == [] and seen["max_file_size"] == "5mb"
+    assert seen["allowed_paths"] == [] and seen["max_file_size"] == 5 * 1024 * 1024  # 5 MB, in bytes
     assert seen["run_history"] is False and seen["mcp_server"] is False and seen["strict_cors"] is True
     assert capsys.readouterr().out == ""  # nothing secret to print without --share
 
@@ -170,13 +170,6 @@ def test_every_public_endpoint_is_named_and_queued(http):
 JUNK = {"lists": lambda: ["x" * 40] * 3, "huge integers": lambda: 10**4000, "nulls": lambda: None}
 
 
-@pytest.fixture(scope="module")
-def raw(app_url):
-    client = RawClient(app_url)
-    yield client
-    client.close()
-
-
 @pytest.mark.parametrize("junk", JUNK)
 def test_every_event_in_the_config_answers_junk_with_a_clear_error_or_a_bounded_result(raw, junk):
     """Whatever its api_visibility, each event with a server function is reachable by its fn_index: none may
@@ -201,7 +194,7 @@ def test_every_event_in_the_config_answers_junk_with_a_clear_error_or_a_bounded_
     assert not unclear
 
 
-def test_call_by_name_reaches_public_endpoints_only(http, raw):
+def test_call_by_name_reaches_public_endpoints_only(http):
     served = http.get("/config").json()["dependencies"]
     hidden = [d["api_name"] for d in served if d.get("api_name") and d.get("api_visibility") != "public"]
     assert hidden

@@ -49,7 +49,7 @@ def attention(text: str, layer: int, head: int, average_heads: bool = False, hid
     from models.snippets import attention as reference
 
     run = internals.forward(text, choice, on_progress)
-    layer, head = internals.layer_and_head(run, layer, head)
+    layer, head = validate.layer_and_head(layer, head, run.layers, run.heads)
     keep = shown_positions(run, bool(hide_special))
     return Maps(
         tokens=[run.tokens[i] for i in keep],

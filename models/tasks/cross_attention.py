@@ -61,7 +61,7 @@ def attend(text: str, target_language: str = "German", layer: int = 0, head: int
         loaded.model, loaded.tokenizer, plan, stopping.criteria(), reader=why_common.working_copy(loaded.model))
     if stop_requested():  # the translation was cut short: nobody reads it
         raise Stopped
-    layer, head = why_common.layer_and_head(layer, head, cross.shape[0], cross.shape[1])
+    layer, head = validate.layer_and_head(layer, head, cross.shape[0], cross.shape[1])
     result = cross_attention.view(loaded.tokenizer, source_ids, written, translation, cross, layer, head)
     return CrossAttention(result, cross.double().cpu().numpy())
 

@@ -222,10 +222,15 @@ def thinking(prompt: str, settings: GenerationSettings, choice: str | None = Non
 
 def _local(choice: str | None, on_progress: ProgressCallback | None, view: str) -> loader.Loaded:
     """The model, loaded in this app: a view that reads its scores or attention cannot use a remote endpoint."""
-    if _remote(choice, on_progress) is not None:
+    _refuse_endpoint(choice, view)
+    return loader.get("generate", choice, on_progress)
+
+
+def _refuse_endpoint(choice: str | None, view: str) -> None:
+    """An InputError, before anything loads, when `choice` is a SageMaker endpoint: it returns only text."""
+    if loader.resolve("generate", choice).source == "sagemaker":
         raise InputError(f"{view} need the model's own numbers, and a SageMaker endpoint returns only text: pick a "
                          "local model for this view (the Generate button uses the endpoint).")
-    return loader.get("generate", choice, on_progress)
 
 
 # ---- what each new token was written from --------------------------------------------------------
@@ -240,7 +245,8 @@ def attending(prompt: str, settings: GenerationSettings, layer: Any = 0, head: A
 
     prompt = validate.text(prompt, "a prompt", limits.PROMPT_CHARS)
     loaded = _local(choice, on_progress, "Attention weights")
-    layer, head = _layer_and_head(loaded.model.config, layer, head)
+    config = loaded.model.config
+    layer, head = validate.layer_and_head(layer, head, config.num_hidden_layers, config.num_attention_heads, mean=True)
     prompt_tokens = len(loaded.tokenizer(prompt)["input_ids"])
     if prompt_tokens + settings.max_new_tokens > limits.GENERATED_ATTENTION_TOKENS:
         raise InputError(f"This view draws every token: the prompt ({prompt_tokens} tokens) and the new tokens "
@@ -255,14 +261,6 @@ def attending(prompt: str, settings: GenerationSettings, layer: Any = 0, head: A
     _, new_ids = _generate(loaded, prompt, settings, step)
     first = generation.until_end(new_ids[0], loaded.tokenizer.eos_token_id)
     return generation.attention(loaded.model, loaded.tokenizer, prompt, first, layer, head)
-
-
-def _layer_and_head(config: Any, layer: Any, head: Any) -> tuple[int, int]:
-    layers, heads = config.num_hidden_layers, config.num_attention_heads
-    return (validate.integer(layer, f"layer (this model has {layers}, counted from 0; -1 for their mean)", -1,
-                             layers - 1),
-            validate.integer(head, f"head (this model has {heads} per layer, counted from 0; -1 for their mean)", -1,
-                             heads - 1))
 
 
 # ---- side by side -----------------------------------------------------------------------------
@@ -393,9 +391,7 @@ def _generate_lines(prompt: str, settings: GenerationSettings) -> str:
 def _first_sequence_program(prompt: str, settings: GenerationSettings, choice: str | None, view: str,
                             *lines: str) -> str:
     """The reference module, the generation, the first sequence's new ids as `first`, then `lines`."""
-    if loader.resolve("generate", choice).source == "sagemaker":
-        raise InputError(f"{view} need the model's own numbers, which a SageMaker endpoint does not return: pick a "
-                         "local model for this view.")
+    _refuse_endpoint(choice, view)
     return snippets.program(
         ["generation"], f"from transformers import AutoModelForCausalLM, AutoTokenizer\n\n{_load_lines(choice)}"
                         f"{_generate_lines(prompt, settings)}"

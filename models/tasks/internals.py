@@ -84,14 +84,6 @@ def forward(text: str, choice: str | None = None, on_progress: ProgressCallback 
                    dtype=str(loaded.model.dtype).removeprefix("torch."))
 
 
-def layer_and_head(run: Forward, layer: object, head: object) -> tuple[int, int]:
-    """Layer and head as whole numbers in this model's range (counted from 0, as in the code)."""
-    return (validate.integer(layer, f"layer (this model has {run.layers} layers, counted from 0)", 0,
-                             run.layers - 1),
-            validate.integer(head, f"head (this model has {run.heads} heads per layer, counted from 0)", 0,
-                             run.heads - 1))
-
-
 def load_code(choice: str | None) -> str:
     """Show code's lines that load the same model and tokenizer as the app: same dtype, eager attention
     (the default SDPA kernel returns no attention weights)."""

@@ -58,7 +58,7 @@ def neuron(text: str, layer: int = 0, head: int = 0, choice: str | None = None,
     text = validate.text(text, "the text", limits.WHY_CHARS)
     loaded = why_common.local_model("encoder", choice, on_progress)
     config = loaded.model.config
-    layer, head = why_common.layer_and_head(layer, head, config.num_hidden_layers, config.num_attention_heads)
+    layer, head = validate.layer_and_head(layer, head, config.num_hidden_layers, config.num_attention_heads)
     why_common.within_tokens(loaded.tokenizer, text, limits.NEURON_TOKENS)
     with torch.inference_mode():
         data = neuron_view.get_attention(bertviz_model(loaded.model), "bert", loaded.tokenizer, text,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from models import limits, snippets
+from models import limits, snippets, validate
 from models.errors import InputError
 from models.loader import ProgressCallback
 from models.tasks import internals
@@ -37,7 +37,7 @@ def walk_through(text: str, layer: int, head: int, choice: str | None = None,
     if len(run.tokens) > limits.SCRATCH_TOKENS:
         raise InputError(f"The text is {len(run.tokens)} tokens; the walk-through shows every matrix, so it "
                          f"takes at most {limits.SCRATCH_TOKENS}. Use a short sentence.")
-    layer, head = internals.layer_and_head(run, layer, head)
+    layer, head = validate.layer_and_head(layer, head, run.layers, run.heads)
     return reference.report(run.tokens, layer, head, run.causal, run.dtype, compute(run, layer, head),
                             run.attentions[layer, head])
 

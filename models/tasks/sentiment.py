@@ -32,7 +32,7 @@ def classify_batch(loaded: loader.Loaded, texts: list[str]) -> list[dict[str, fl
     import torch
 
     tokenizer, model = loaded.tokenizer, loaded.model
-    encoded = tokenizer(texts, truncation=True, max_length=_max_length(loaded))
+    encoded = tokenizer(texts, truncation=True, max_length=validate.position_table(model, tokenizer))
     groups = batching.length_groups([len(ids) for ids in encoded["input_ids"]], PASS_OVERHEAD_TOKENS,
                                     PASS_MAX_TOKENS)
     results: list[dict[str, float]] = [{}] * len(texts)
@@ -45,15 +45,6 @@ def classify_batch(loaded: loader.Loaded, texts: list[str]) -> list[dict[str, fl
             scores = {model.config.id2label[k]: p for k, p in enumerate(row)}
             results[i] = dict(sorted(scores.items(), key=lambda item: -item[1]))
     return results
-
-
-def _max_length(loaded: loader.Loaded) -> int:
-    # Tokenizers saved without a length say "very large": the position table is the real limit. RoBERTa's
-    # positions start after its padding id (pad + 1, ...), so its 514 rows hold 512 tokens.
-    limit = getattr(loaded.model.config, "max_position_embeddings", None) or 512
-    embeddings = getattr(loaded.model.base_model, "embeddings", None)
-    offset = getattr(embeddings, "padding_idx", None)
-    return min(loaded.tokenizer.model_max_length, limit - (offset + 1 if offset is not None else 0))
 
 
 def _probabilities(logits, config):

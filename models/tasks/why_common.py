@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from models import loader, validate
+from models import loader
 from models.errors import InputError
 from models.loader import Loaded, ProgressCallback, Resolved
 from models.registry import spec
@@ -73,12 +73,6 @@ def within_tokens(tokenizer: Any, text: str, cap: int, what: str = "the text") -
     if count > cap:
         raise InputError(f"{what.capitalize()} is {count} tokens; this view takes at most {cap}. Shorten it.")
     return text
-
-
-def layer_and_head(layer: object, head: object, layers: int, heads: int) -> tuple[int, int]:
-    """Layer and head as whole numbers in the model's range (counted from 0)."""
-    return (validate.integer(layer, f"layer (this model has {layers} layers, counted from 0)", 0, layers - 1),
-            validate.integer(head, f"head (this model has {heads} heads per layer, counted from 0)", 0, heads - 1))
 
 
 def chunk_progress(on_progress: ProgressCallback | None, what: str):

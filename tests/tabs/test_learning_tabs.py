@@ -8,6 +8,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from models import loader
+from tabs import _learning
 from tabs import attention as attention_tab
 from tabs import positional as positional_tab
 from tabs import tokenizer as tokenizer_tab
@@ -126,3 +127,15 @@ def test_page_helpers_render_the_api_results(offline_pack):
     assert "match the model's own attention" in steps[0] and steps[2].shape == (8, 9)  # token column + 8 keys
     assert attention_tab.check(0.02, "bfloat16").startswith("⚠️") and "runs in bfloat16" in \
         attention_tab.check(0.02, "bfloat16")
+
+
+def test_layer_and_head_sliders_follow_the_picked_model_and_keep_the_mean(offline_pack):
+    with gr.Blocks() as demo:
+        picker = gr.Dropdown(loader.choices("generate"), value=loader.choices("generate")[0])
+        layer, head = gr.Slider(-1, 11, value=-1), gr.Slider(-1, 11, value=5)
+        _learning.follow_shape(picker, layer, head, mean=True)
+    on_load = next(fn for fn in demo.fns.values() if not fn.inputs)  # the page-load trigger
+    layers, heads = on_load.fn()
+    # The offline stand-in GPT-2: 2 layers of 2 heads; -1 (the mean) stays, 5 comes down to the last head.
+    assert (layers["maximum"], layers["value"], layers["label"]) == (1, -1, "Layer (0-1; -1: the mean)")
+    assert (heads["maximum"], heads["value"], heads["label"]) == (1, 1, "Head (0-1; -1: the mean)")

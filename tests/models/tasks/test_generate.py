@@ -14,7 +14,7 @@ from models.snippets import generation
 from models.tasks import generate as gen
 from models.tasks.generate import GenerationSettings, generate, stream
 from serving import bridge
-from tests.support import snippets
+from tests.support import references, snippets
 from tests.support.waiting import slow_down, wait_until
 
 PROMPT = "Once upon a time"
@@ -189,7 +189,7 @@ def test_on_a_cpu_with_native_bf16_the_model_and_its_code_use_it(offline_pack, f
     assert snippets.results([script]) == [[texts[0], texts]]
 
 
-def _maps(prompt: str, text: str) -> torch.Tensor:
+def _maps(text: str) -> torch.Tensor:
     """Every layer's attention over the finished text, from a plain forward pass: (layers, heads, seq, seq)."""
     loaded = loader.get("generate")
     ids = loaded.tokenizer(text, return_tensors="pt")["input_ids"]
@@ -202,7 +202,7 @@ def test_attention_over_generated_text_is_causal_rows_of_one_over_generates_own_
     greedy = settings(do_sample=False)
     result = gen.attending(PROMPT, greedy, layer, head)
     # A softmax in bf16 (on CPUs with native bf16) rounds each weight to 3 significant digits.
-    ones = 1e-5 if loader.get("generate").model.dtype == torch.float32 else 1e-2
+    ones = references.atol("generate", 1e-5)
     assert result["text"] == generate(PROMPT, greedy)[0]  # the tokens /generate wrote
     tokens, start, rows = result["tokens"], result["prompt_tokens"], result["attention"]
     assert "".join(tokens) == result["text"] and len(rows) == len(tokens) - start == 12
@@ -212,7 +212,7 @@ def test_attention_over_generated_text_is_causal_rows_of_one_over_generates_own_
         assert all(weight == 0 for weight in row[start + i:])  # new token i and after: not seen yet
         assert all(weight > 0 for weight in row[:start + i])
     # The numbers: the plain model's attention of the position that wrote each new token, averaged where -1.
-    maps = _maps(PROMPT, result["text"])
+    maps = _maps(result["text"])
     maps = maps if layer < 0 else maps[layer:layer + 1]
     maps = maps if head < 0 else maps[:, head:head + 1]
     expected = maps.mean(dim=(0, 1))[start - 1:start - 1 + len(rows)]
@@ -225,8 +225,8 @@ def test_attention_over_sampled_text_follows_the_seed(offline_pack):
 
 
 @pytest.mark.parametrize("layer, head, message", [
-    (2, 0, "Layer (this model has 2, counted from 0; -1 for their mean) must be between -1 and 1"),
-    (0, 9, "Head (this model has 2 per layer, counted from 0; -1 for their mean) must be between -1 and 1"),
+    (2, 0, "Layer (this model has 2 layers, counted from 0; -1 for their mean) must be between -1 and 1"),
+    (0, 9, "Head (this model has 2 heads per layer, counted from 0; -1 for their mean) must be between -1 and 1"),
 ])
 def test_attention_layer_and_head_are_checked_against_the_model(offline_pack, layer, head, message):
     with pytest.raises(InputError, match=re.escape(message)):

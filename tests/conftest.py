@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -52,6 +53,40 @@ def fresh_state(settings):
     yield
     state.reset()
     config.use(settings)
+
+
+@pytest.fixture
+def use(fresh_state, settings, offline_pack):
+    """use(**changes): the session's settings with these changes in force for the test (nothing loaded before it)."""
+    def apply(**changes) -> None:
+        config.use(dataclasses.replace(settings, **changes))
+    return apply
+
+
+@pytest.fixture(scope="module")
+def raw(app_url):
+    """A raw queue client of the launched app (tests/support/wire.py), one session per test module."""
+    from tests.support.wire import RawClient
+
+    client = RawClient(app_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, launched for the module (skipped where it is not installed)."""
+    from tests.support import browser as chromium
+
+    if not os.path.exists(chromium.CHROMIUM):
+        pytest.skip(f"Debian Chromium is not installed at {chromium.CHROMIUM}: run scripts/install_browser.sh "
+                    "(apt-get install chromium) to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = chromium.launch(playwright)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

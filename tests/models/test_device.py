@@ -4,8 +4,6 @@ by replacing config.cuda_available and config.cuda_bf16); tests/test_gpu.py runs
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 import config
@@ -19,14 +17,6 @@ def gpu(monkeypatch, present: bool = True, bf16: bool = True) -> None:
     """Make torch appear to see a GPU (or none), with or without bf16."""
     monkeypatch.setattr(config, "cuda_available", lambda: present)
     monkeypatch.setattr(config, "cuda_bf16", lambda: bf16)
-
-
-@pytest.fixture
-def use(fresh_state, settings, offline_pack):
-    """Settings with these changes in force for the test (nothing loaded before it)."""
-    def apply(**changes) -> None:
-        config.use(dataclasses.replace(settings, **changes))
-    return apply
 
 
 # ---- the setting --------------------------------------------------------------------------------------------------

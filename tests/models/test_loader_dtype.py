@@ -3,19 +3,11 @@ Show code loads the model the same way."""
 
 import pytest
 
-import config
 from models import loader
 from models.tasks import sentiment
 
 TASKS = ("sentiment", "generate", "encoder", "qa")
 
-
-@pytest.fixture
-def use(fresh_state, settings, offline_pack):
-    """Settings with these changes in force for the test (nothing loaded before it)."""
-    def apply(**changes) -> None:
-        config.use(config.Settings(**{**settings.__dict__, **changes}))
-    return apply
 
 
 def dtypes() -> dict[str, str]:

@@ -4,7 +4,6 @@ stand-in python on PATH that logs every call (tests/test_space.py installs for r
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import re
 import shutil
@@ -13,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.imports import imported
 
 ROOT = Path(__file__).resolve().parents[2]
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -100,13 +101,7 @@ def imported_packages() -> set[str]:
     files = [path for entry in APP_CODE for path in ([ROOT / entry] if entry.endswith(".py")
                                                       else (ROOT / entry).rglob("*.py"))]
     own = {entry.removesuffix(".py") for entry in APP_CODE}
-    found = set()
-    for path in files:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
+    found = {name.split(".")[0] for path in files for name in imported(path)}
     return {name for name in found if name not in sys.stdlib_module_names and name not in own}
 
 

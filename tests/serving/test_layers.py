@@ -1,26 +1,12 @@
 """serving/'s place in the layers: the bridge and batching (which the model layer uses) import neither gradio nor
 models, serving never imports tabs, and models import nothing else from serving; only serving starts threads."""
 
-import ast
 import re
 from pathlib import Path
 
+from tests.support.imports import imported
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def imported(path: Path) -> set[str]:
-    """Top-level packages and modules a file imports at run time, as dotted names (not `if TYPE_CHECKING:`)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
-            node.body = []  # annotations only: never imported when the program runs
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
 
 
 def test_the_bridge_and_batching_import_neither_gradio_nor_models():

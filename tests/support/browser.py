@@ -14,6 +14,7 @@ import functools
 import os
 import time
 from collections.abc import Iterator
+from urllib.parse import urlparse
 
 import pytest
 
@@ -29,6 +30,7 @@ NEEDS_AWS = "Bedrock"  # tab titles that contain this
 GENERIC_ERROR = "Something went wrong"  # what gradio shows for an exception that is not a gr.Error
 SHOW_CODE = "Show code"  # the accordion each run fills after a success (tabs/_common.show_code): opened to be seen
 
+WIDE = {"width": 3200, "height": 1400}  # every tab gets its own button (no overflow menu)
 needs_chromium = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (scripts/install_browser.sh installs it, as root)")
 
@@ -39,9 +41,8 @@ def opened(url: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        # Wide enough that every tab has its own button (no overflow menu).
-        page = browser.new_page(viewport={"width": 3200, "height": 1400})
+        browser = launch(playwright)
+        page = browser.new_page(viewport=WIDE)
         page.problems = []
         page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text[:300]}")
                 if m.type == "error" else None)
@@ -53,6 +54,31 @@ def opened(url: str) -> Iterator[object]:
             yield page
         finally:
             browser.close()
+
+
+def launch(playwright) -> object:
+    """Debian's Chromium, headless, with no network traffic of its own."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+
+def offline_page(browser, app_url: str) -> tuple:
+    """A page that reaches the app and nothing else; returns it, the URLs it was refused, its script errors."""
+    page = browser.new_page()
+    app_host = urlparse(app_url).netloc
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def only_the_app(route):
+        url = urlparse(route.request.url)
+        if url.netloc == app_host or url.scheme in ("data", "blob", "about"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_app)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page, blocked, errors
 
 
 def wait_tabs_settled(page, seconds: float = 30) -> None:

@@ -23,7 +23,7 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        opened = playwright.chromium.launch(executable_path=browser.CHROMIUM, args=browser.FLAGS)
+        opened = browser.launch(playwright)
         try:
             yield opened.new_page()
         finally:

@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlparse
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
+from tests.support.browser import offline_page
+
 TOKENS = ["the", "animal", "didn", "street", "tired"]  # the tab's default text, as BERT tokens
 
 pytestmark = [pytest.mark.browser, pytest.mark.system]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Debian Chromium is not installed at {CHROMIUM}: run scripts/install_browser.sh "
-                    "(apt-get install chromium) to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-def offline_page(browser, app_url: str) -> tuple:
-    """A page that reaches the app and nothing else; returns it, the URLs it was refused, its script errors."""
-    page = browser.new_page()
-    app_host = urlparse(app_url).netloc
-    blocked: list[str] = []
-    errors: list[str] = []
-
-    def only_the_app(route):
-        url = urlparse(route.request.url)
-        if url.netloc == app_host or url.scheme in ("data", "blob", "about"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_the_app)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page, blocked, errors
 
 
 def test_attention_tab_draws_bertviz_with_no_network(app_url, browser):

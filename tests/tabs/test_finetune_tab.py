@@ -33,7 +33,7 @@ def test_endpoints_and_leading_inputs_are_pinned(client):
         assert all(p["parameter_has_default"] for p in params[len(names):]), (api_name, params)
 
 
-def test_train_classifier_streams_then_serves_the_sentiment_tab(client):
+def test_train_classifier_streams_then_serves_the_sentiment_tab(client, settings):
     job = client.submit(TOPICS, 2, 2e-4, 8, api_name="/train_classifier")
     result = job.result(timeout=600)
     assert set(result["labels"]) == {"cooking", "sport"} and result["test_examples"] == 2
@@ -42,6 +42,7 @@ def test_train_classifier_streams_then_serves_the_sentiment_tab(client):
     scores = client.predict("Fry the garlic in butter", loader.MY_MODEL, api_name="/sentiment")
     assert {c["label"] for c in scores["confidences"]} == {"cooking", "sport"}
     assert "/root" not in str(result) and "home" not in str(result)  # no server path
+    assert str(settings.cache_dir) not in str(result)  # where it saved the model is the server's business
     other = Client(client.src, verbose=False)  # another user: another session, and none of this one's model
     with pytest.raises(AppError, match="No model has been fine-tuned in this session"):
         other.predict("Fry the garlic in butter", loader.MY_MODEL, api_name="/sentiment")

@@ -14,13 +14,6 @@ from tests.support.wire import RawClient
 SENTENCE = "I loved every minute of it."
 
 
-@pytest.fixture(scope="module")
-def raw(app_url):
-    client = RawClient(app_url)
-    yield client
-    client.close()
-
-
 def opened(raw: RawClient, query: dict[str, str]) -> list:
     outcome = raw.call("open_link", query=query)
     assert outcome.ok, outcome.error
@@ -30,6 +23,11 @@ def opened(raw: RawClient, query: dict[str, str]) -> list:
 def plain_values(data: list) -> list:
     """The values the link set (updates that only select a tab or open an accordion aside)."""
     return [value for value in data if not isinstance(value, dict)]
+
+
+def selected_tabs(data: list) -> list[str]:
+    """The tabs the link selected, in the order its update lists them."""
+    return [value["selected"] for value in data if isinstance(value, dict) and "selected" in value]
 
 
 def test_a_page_without_a_link_changes_nothing(raw):
@@ -45,7 +43,7 @@ def test_a_link_fills_a_cheap_view_and_names_its_button(raw):
     data = opened(raw, {"open": "sentiment", "text": SENTENCE})
     values = plain_values(data)
     assert SENTENCE in values and values[-1] == "run-sentiment"
-    selected = [value["selected"] for value in data if isinstance(value, dict) and "selected" in value]
+    selected = selected_tabs(data)
     assert selected == ["sentiment"]  # the Sentiment tab (the tab's id is its module's name)
 
 
@@ -82,7 +80,7 @@ def test_the_lstm_lessons_link_opens_t5s_cross_attention_on_the_same_sentence(ra
                         "target_language": "German"})
     values = plain_values(data)
     assert {"Cats like milk.", choice, "German"} <= set(values) and values[-1] == "run-cross_attention"
-    selected = [value["selected"] for value in data if isinstance(value, dict) and "selected" in value]
+    selected = selected_tabs(data)
     assert selected[0] == "why"  # the Why? tab, then its Cross-attention view
     assert "/cross_attention" in lstm.ATTENTION_NOTE and "Attention tab" not in lstm.ATTENTION_NOTE
 

@@ -10,22 +10,21 @@ import pytest
 
 from models.tasks import sentiment
 from tabs import sentiment as sentiment_tab
-from tests.tabs.test_attention_browser import browser, offline_page  # noqa: F401 (browser is a fixture)
+from tests.support.browser import WIDE, offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.system]
-WIDE = {"width": 3200, "height": 1400}  # every tab gets its own button (no overflow menu)
 SENTENCE = "I loved every minute of it."
 LOADED = 180_000  # ms: the first run loads the model, on a busy machine
 
 
-def opened(browser, app_url: str, query: dict[str, str]):  # noqa: F811 (the fixture, passed on)
-    page, blocked, errors = offline_page(browser, app_url)
+def opened(browser, app_url: str, query: dict[str, str]):
+    page, _, errors = offline_page(browser, app_url)
     page.set_viewport_size(WIDE)
     page.goto(f"{app_url}?{urlencode(query)}")
     return page, errors
 
 
-def test_a_link_selects_its_tab_fills_it_and_runs_it(app_url, browser):  # noqa: F811
+def test_a_link_selects_its_tab_fills_it_and_runs_it(app_url, browser):
     from playwright.sync_api import expect
 
     page, errors = opened(browser, app_url, {"open": "sentiment", "text": SENTENCE})
@@ -41,7 +40,7 @@ def test_a_link_selects_its_tab_fills_it_and_runs_it(app_url, browser):  # noqa:
     page.close()
 
 
-def test_copy_link_gives_a_link_that_brings_the_inputs_back(app_url, browser):  # noqa: F811
+def test_copy_link_gives_a_link_that_brings_the_inputs_back(app_url, browser):
     from playwright.sync_api import expect
 
     page, errors = opened(browser, app_url, {})
@@ -62,7 +61,7 @@ def test_copy_link_gives_a_link_that_brings_the_inputs_back(app_url, browser):  
     page.close()
 
 
-def test_junk_in_a_link_is_a_clear_error_on_the_page(app_url, browser):  # noqa: F811
+def test_junk_in_a_link_is_a_clear_error_on_the_page(app_url, browser):
     from playwright.sync_api import expect
 
     page, errors = opened(browser, app_url, {"open": "sentiment", "choice": "evil/model"})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tabs.test_attention_browser import browser, offline_page  # noqa: F401 (browser is a fixture)
+from tests.support.browser import offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.system]
 WIDE = {"width": 3200, "height": 1400}  # every tab gets its own button (no overflow menu)
 
 
-def open_view(browser, app_url: str, view: str, button: str):  # noqa: F811 (the fixture, passed on)
+def open_view(browser, app_url: str, view: str, button: str):
     page, blocked, errors = offline_page(browser, app_url)
     page.set_viewport_size(WIDE)
     page.goto(app_url)
@@ -20,7 +20,7 @@ def open_view(browser, app_url: str, view: str, button: str):  # noqa: F811 (the
     return page, blocked, errors, page.frame_locator('iframe[title="bertviz attention views"]')
 
 
-def test_neuron_view_opens_a_token_query_and_keys_with_no_network(app_url, browser):  # noqa: F811
+def test_neuron_view_opens_a_token_query_and_keys_with_no_network(app_url, browser):
     from playwright.sync_api import expect
 
     page, blocked, errors, frame = open_view(browser, app_url, "Neuron view", "Show the neuron view")
@@ -40,7 +40,7 @@ def test_neuron_view_opens_a_token_query_and_keys_with_no_network(app_url, brows
     page.close()
 
 
-def test_cross_attention_draws_bertviz_with_no_network(app_url, browser):  # noqa: F811
+def test_cross_attention_draws_bertviz_with_no_network(app_url, browser):
     from playwright.sync_api import expect
 
     page, blocked, errors, frame = open_view(browser, app_url, "Cross-attention", "Show cross-attention")
